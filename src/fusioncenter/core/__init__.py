@@ -1,0 +1,1 @@
+"""Core: partners and people, jurisdictions, markings, the access decision, audit and the clock."""

@@ -1,0 +1,1 @@
+"""Suspicious activity reports and tips: intake, routing, vetting, export."""
