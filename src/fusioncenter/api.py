@@ -61,8 +61,13 @@ def on_schema_error(request: HttpRequest, exc: NinjaValidationError):
     errors = []
     for err in exc.errors:
         loc = [str(p) for p in err.get("loc", []) if p not in ("body", "payload", "query", "path")]
-        errors.append({"field": ".".join(loc) or "body", "rule": err.get("type", "invalid"),
-                       "message": err.get("msg", "Invalid value.")})
+        errors.append(
+            {
+                "field": ".".join(loc) or "body",
+                "rule": err.get("type", "invalid"),
+                "message": err.get("msg", "Invalid value."),
+            }
+        )
     return api.create_response(request, error_body(errors, "The request is not valid."), status=422)
 
 
@@ -84,8 +89,10 @@ def on_access_denied(request: HttpRequest, exc: AccessDenied):
     if exc.decision.needs_statement:
         return api.create_response(
             request,
-            error_body([{"field": "X-Need-To-Know", "rule": "need_to_know", "message": exc.decision.reason}],
-                       "State your need to know in the X-Need-To-Know header."),
+            error_body(
+                [{"field": "X-Need-To-Know", "rule": "need_to_know", "message": exc.decision.reason}],
+                "State your need to know in the X-Need-To-Know header.",
+            ),
             status=403,
         )
     # Outside the caller's reach is answered as if it did not exist.
@@ -100,8 +107,9 @@ def on_not_found(request: HttpRequest, exc: Http404):
 @api.exception_handler(PermissionDenied)
 def on_forbidden(request: HttpRequest, exc: PermissionDenied):
     message = str(exc) or "You may not do this."
-    return api.create_response(request, error_body([{"field": "__all__", "rule": "permission", "message": message}],
-                                                    message), status=403)
+    return api.create_response(
+        request, error_body([{"field": "__all__", "rule": "permission", "message": message}], message), status=403
+    )
 
 
 @api.exception_handler(AuthenticationError)

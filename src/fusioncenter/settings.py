@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -33,7 +34,7 @@ def _env_list(name: str, default: str) -> list[str]:
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
 EMBEDDED = not DATABASE_URL
-TESTING = _env_bool("FUSIONCENTER_TESTING")
+TESTING = _env_bool("FUSIONCENTER_TESTING") or "pytest" in sys.modules
 
 if EMBEDDED:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -84,6 +85,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves Swagger UI from the installed package, not a CDN
     "django_tasks",
     "django_tasks_db",
     "fusioncenter.core",
@@ -91,6 +93,8 @@ INSTALLED_APPS = [
     "fusioncenter.sar",
     "fusioncenter.alerts",
 ]
+if TESTING:
+    INSTALLED_APPS.append("tests.access_app")  # a record type used only by the access-rule tests
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -100,8 +104,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "fusioncenter.core.middleware.SessionPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "fusioncenter.core.middleware.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -178,6 +182,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -210,6 +215,8 @@ FUSIONCENTER_NAME = os.environ.get("FUSIONCENTER_NAME", "Wisconsin Statewide Int
 FUSIONCENTER_SHORT_NAME = os.environ.get("FUSIONCENTER_SHORT_NAME", "WSIC")
 FUSIONCENTER_STATE = os.environ.get("FUSIONCENTER_STATE", "WI")
 FUSIONCENTER_DEFAULT_CENTER = os.environ.get("FUSIONCENTER_DEFAULT_CENTER", "WSIC")
+# Another state's reference data (centers, regions, counties, ZIP codes, boundaries): docs/reference-data.md
+FUSIONCENTER_REFERENCE_DATA_DIR = os.environ.get("FUSIONCENTER_REFERENCE_DATA_DIR") or None
 FUSIONCENTER_BASE_URL = os.environ.get("FUSIONCENTER_BASE_URL", "http://127.0.0.1:8000")
 FUSIONCENTER_HANDLING_NOTICE = os.environ.get(
     "FUSIONCENTER_HANDLING_NOTICE",

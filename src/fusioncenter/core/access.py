@@ -16,13 +16,14 @@ the only short-cut, and it is audited like every other view):
 
 1. Record class. public: anyone. partner: any signed-in user. law_enforcement: sworn law
    enforcement or the center's staff (analyst, supervisor, privacy officer). criminal_intelligence
-   (28 CFR 23): that right-to-know, current 28 CFR Part 23 training, and a need-to-know, which is
-   either established (author, explicit share, analyst or supervisor of the record's center, a
-   recorded statement still in force) or stated with the request.
+   (28 CFR 23): that right-to-know and current 28 CFR Part 23 training.
 2. Caveats. LES: as law_enforcement. CUI: not to private-sector members unless shared to them.
 3. TLP 2.0. CLEAR and GREEN: the community. AMBER: the owning organization, the staff of the
    record's center, explicit shares. AMBER+STRICT: the owning organization and explicit shares.
    RED: the author and users it was shared to by name.
+4. Need-to-know, for criminal intelligence: established (author, explicit share, analyst or
+   supervisor of the record's center, a recorded statement still in force) or stated with the
+   request. It comes last, so `needs_statement` is only set when a statement would open the record.
 """
 
 from __future__ import annotations
@@ -155,7 +156,7 @@ def decide(user: Any, action: str, record: MarkedRecord, *, need_to_know: str | 
             return allow("Public information.")
         return deny("Sign in to see this record.")
     problem = _account_problem(user)
-    if problem:
+    if problem is not None:
         return problem
     ties = _ties(user, record)
     if action == RECEIVE:
@@ -187,9 +188,7 @@ def decide(user: Any, action: str, record: MarkedRecord, *, need_to_know: str | 
 
 
 def _public(record: MarkedRecord) -> bool:
-    return (
-        record.record_class == RecordClass.PUBLIC and record.tlp == TLP.CLEAR and not record.les and not record.cui
-    )
+    return record.record_class == RecordClass.PUBLIC and record.tlp == TLP.CLEAR and not record.les and not record.cui
 
 
 def _view(user: User, record: MarkedRecord, ties: _Ties, *, stated: bool, receiving: bool = False) -> Decision:
@@ -200,15 +199,8 @@ def _view(user: User, record: MarkedRecord, ties: _Ties, *, stated: bool, receiv
     cls = record.record_class
     if cls in SENSITIVE_CLASSES and not le:
         return deny("Law-enforcement-only information: needs sworn law enforcement or the center's staff.")
-    if cls == RecordClass.CRIMINAL_INTELLIGENCE:
-        if not user.cfr23_training_current():
-            return deny("Criminal intelligence needs current 28 CFR Part 23 training.")
-        center_worker = (
-            user.role in CENTER_WORKER_ROLES and record.center_id is not None
-            and record.center_id == user_center_id(user)
-        )
-        if not (ties.author or shared or center_worker or ties.statement or stated):
-            return deny("Criminal intelligence: state your need to know for this record.", needs_statement=True)
+    if cls == RecordClass.CRIMINAL_INTELLIGENCE and not user.cfr23_training_current():
+        return deny("Criminal intelligence needs current 28 CFR Part 23 training.")
     if record.les and not le:
         return deny("LES caveat: law enforcement and the center's staff only.")
     if record.cui and _is_private_sector(user) and not shared:
@@ -224,6 +216,14 @@ def _view(user: User, record: MarkedRecord, ties: _Ties, *, stated: bool, receiv
         return deny("TLP:AMBER+STRICT: the owning organization and those it was shared with.")
     if tlp == TLP.RED and not (ties.author or ties.user_share):
         return deny("TLP:RED: named recipients only.")
+    if cls == RecordClass.CRIMINAL_INTELLIGENCE:
+        center_worker = (
+            user.role in CENTER_WORKER_ROLES
+            and record.center_id is not None
+            and record.center_id == user_center_id(user)
+        )
+        if not (ties.author or shared or center_worker or ties.statement or stated):
+            return deny("Criminal intelligence: state your need to know for this record.", needs_statement=True)
     return allow(f"{RecordClass(cls).label}, TLP:{tlp}.")
 
 
@@ -242,7 +242,7 @@ def visible(user: Any, queryset: QuerySet, action: str = VIEW) -> QuerySet:
         return queryset.none()
     if not is_signed_in(user):
         return queryset.filter(record_class=RecordClass.PUBLIC, tlp=TLP.CLEAR, les=False, cui="")
-    if _account_problem(user):
+    if _account_problem(user) is not None:
         return queryset.none()
     if user.role == Role.PRIVACY_OFFICER:
         return queryset
@@ -251,9 +251,7 @@ def visible(user: Any, queryset: QuerySet, action: str = VIEW) -> QuerySet:
     shares = Share.objects.filter(content_type=ct, object_id=oid)
     user_share = Exists(shares.filter(user=user))
     org_share = Exists(shares.filter(organization_id=user.organization_id)) if user.organization_id else Q(pk__in=[])
-    statement = Exists(
-        NeedToKnow.objects.filter(content_type=ct, object_id=oid, user=user, expires_at__gt=clock.now())
-    )
+    statement = Exists(NeedToKnow.objects.filter(content_type=ct, object_id=oid, user=user, expires_at__gt=clock.now()))
     author = Q(created_by=user)
     shared = Q(user_share) | Q(org_share)
     center_id = user_center_id(user)
@@ -309,18 +307,35 @@ def require(
     decision = decide(user, action, record, need_to_know=need_to_know)
     actor = user if is_signed_in(user) else None
     if not decision:
-        audit.record(actor, f"{action}_denied", record, outcome="denied", source_address=source_address,
-                     detail={"reason": decision.reason})
+        audit.record(
+            actor,
+            f"{action}_denied",
+            record,
+            outcome="denied",
+            source_address=source_address,
+            detail={"reason": decision.reason},
+        )
         raise AccessDenied(decision)
     if (
-        action == VIEW and need_to_know and record.record_class == RecordClass.CRIMINAL_INTELLIGENCE
-        and decision.allowed and actor is not None
+        action == VIEW
+        and need_to_know
+        and record.record_class == RecordClass.CRIMINAL_INTELLIGENCE
+        and decision.allowed
+        and actor is not None
     ):
         NeedToKnow.objects.create(
-            content_type=ContentType.objects.get_for_model(type(record)), object_id=str(record.pk), user=actor,
-            statement=need_to_know.strip()[:1000], expires_at=clock.now() + dt.timedelta(days=NEED_TO_KNOW_DAYS),
+            content_type=ContentType.objects.get_for_model(type(record)),
+            object_id=str(record.pk),
+            user=actor,
+            statement=need_to_know.strip()[:1000],
+            expires_at=clock.now() + dt.timedelta(days=NEED_TO_KNOW_DAYS),
         )
     if action == VIEW and (record.record_class in SENSITIVE_CLASSES or record.les):
-        audit.record(actor, action, record, source_address=source_address,
-                     detail={"class": record.record_class, "tlp": record.tlp})
+        audit.record(
+            actor,
+            action,
+            record,
+            source_address=source_address,
+            detail={"class": record.record_class, "tlp": record.tlp},
+        )
     return decision

@@ -6,3 +6,15 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = "Core: partners, jurisdictions, access and audit"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import home_panels, navigation
+        from .panels import account_panel, administration_panel
+        from .roles import Role
+
+        navigation.register("Home", "core:home", None, order=0)
+        navigation.register("Partner directory", "core:partners", None, order=80)
+        navigation.register("Accounts", "core:users", {Role.ADMINISTRATOR}, order=90)
+        navigation.register("Audit trail", "core:audit", {Role.ADMINISTRATOR, Role.PRIVACY_OFFICER}, order=91)
+        home_panels.register(administration_panel, order=5)
+        home_panels.register(account_panel, order=99)

@@ -143,7 +143,8 @@ def verify(batch: int = 5000) -> Verification:
     if head is not None and (head.seq != last_seq or head.entry_hash != prev_hash):
         if head.seq > last_seq:
             result.problems.append(
-                f"the chain ends at entry {last_seq} but its head records entry {head.seq}: entries were removed from the end"
+                f"the chain ends at entry {last_seq} but its head records entry {head.seq}: "
+                "entries were removed from the end"
             )
         else:
             result.problems.append(f"the chain's head (entry {head.seq}) does not match its last entry ({last_seq})")

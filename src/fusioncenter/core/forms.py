@@ -10,20 +10,23 @@ from .roles import Discipline, Role
 
 class AcknowledgeForm(forms.Form):
     acknowledge = forms.BooleanField(
-        required=True, label="I have read and understand this notice.",
+        required=True,
+        label="I have read and understand this notice.",
         error_messages={"required": "You must acknowledge the notice to continue."},
     )
 
 
 class SignInForm(forms.Form):
-    username = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username",
-                                                                            "autocapitalize": "none"}))
+    username = forms.CharField(
+        max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"})
+    )
     password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        max_length=20, label="Code",
+        max_length=20,
+        label="Code",
         help_text="The 6-digit code from your authenticator app, or one of your recovery codes.",
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "none"}),
     )
@@ -46,13 +49,17 @@ class UserForm(forms.Form):
     phone = forms.CharField(max_length=40, required=False)
     role = forms.ChoiceField(choices=Role.choices)
     organization = forms.ModelChoiceField(queryset=Organization.objects.filter(active=True))
-    home_center = forms.ModelChoiceField(queryset=Center.objects.all(), required=False,
-                                         help_text="For the center's own staff.")
+    home_center = forms.ModelChoiceField(
+        queryset=Center.objects.all(), required=False, help_text="For the center's own staff."
+    )
     sworn = forms.BooleanField(required=False, label="Sworn law enforcement")
-    cfr23_trained_on = forms.DateField(required=False, label="28 CFR Part 23 training completed on",
-                                       widget=forms.DateInput(attrs={"type": "date"}))
-    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-                               help_text="An initial password of at least 12 characters.")
+    cfr23_trained_on = forms.DateField(
+        required=False, label="28 CFR Part 23 training completed on", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="An initial password of at least 12 characters.",
+    )
 
 
 class UserEditForm(UserForm):
@@ -71,6 +78,20 @@ class DirectoryFilterForm(forms.Form):
 
 
 def user_initial(user: User) -> dict:
-    return {name: getattr(user, name) for name in (
-        "username", "first_name", "last_name", "email", "title", "phone", "role", "organization", "home_center",
-        "sworn", "cfr23_trained_on", "is_active")}
+    return {
+        name: getattr(user, name)
+        for name in (
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "title",
+            "phone",
+            "role",
+            "organization",
+            "home_center",
+            "sworn",
+            "cfr23_trained_on",
+            "is_active",
+        )
+    }

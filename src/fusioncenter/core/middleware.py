@@ -60,8 +60,9 @@ class SessionPolicyMiddleware:
             elif not user.is_active or user.locked_at is not None:
                 reason = "account locked or disabled"
             if reason:
-                audit.record(user, "session_ended", user, source_address=source_address(request),
-                             detail={"reason": reason})
+                audit.record(
+                    user, "session_ended", user, source_address=source_address(request), detail={"reason": reason}
+                )
                 logout(request)
                 if request.path.startswith("/api/"):
                     return self.get_response(request)

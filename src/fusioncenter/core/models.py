@@ -180,11 +180,11 @@ class MarkedRecord(models.Model):
     record_class = models.CharField(max_length=32, choices=RecordClass.choices, default=RecordClass.LAW_ENFORCEMENT)
     tlp = models.CharField("TLP", max_length=16, choices=TLP.choices, default=TLP.AMBER)
     les = models.BooleanField("LES", default=False, help_text="Law Enforcement Sensitive caveat.")
-    cui = models.CharField(
-        "CUI banner", max_length=120, blank=True, help_text="e.g. CUI//SP-INV; blank when not CUI."
-    )
+    cui = models.CharField("CUI banner", max_length=120, blank=True, help_text="e.g. CUI//SP-INV; blank when not CUI.")
     center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
-    owner_organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    owner_organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, related_name="+", null=True, blank=True)
 
     class Meta:
@@ -201,7 +201,9 @@ class Share(models.Model):
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.CharField(max_length=64)
     user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="shares")
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="shares")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="shares"
+    )
     granted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     granted_at = models.DateTimeField(default=clock.now)
     reason = models.CharField(max_length=500)
@@ -210,7 +212,8 @@ class Share(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id"])]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(user__isnull=False) | models.Q(organization__isnull=False), name="share_has_recipient"
+                condition=models.Q(user__isnull=False) | models.Q(organization__isnull=False),
+                name="share_has_recipient",
             )
         ]
 

@@ -13,7 +13,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from . import audit, clock
+from . import audit, clock, signin
 from .models import ApiToken, Center, FailedSignIn, Organization, RecoveryCode, TOTPDevice, User
 from .roles import Role
 
@@ -69,21 +69,42 @@ def create_user(
     if errors:
         raise ValidationError(errors)
     user = User(
-        username=username, email=email, first_name=first_name, last_name=last_name, role=role,
-        organization=organization, sworn=sworn, cfr23_trained_on=cfr23_trained_on, home_center=home_center,
-        title=title, phone=phone, is_staff=role == Role.ADMINISTRATOR, password_changed_at=clock.now(),
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        role=role,
+        organization=organization,
+        sworn=sworn,
+        cfr23_trained_on=cfr23_trained_on,
+        home_center=home_center,
+        title=title,
+        phone=phone,
+        is_staff=role == Role.ADMINISTRATOR,
+        password_changed_at=clock.now(),
     )
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
     device = TOTPDevice.objects.create(user=user, secret=pyotp.random_base32())
-    uri = pyotp.TOTP(device.secret).provisioning_uri(name=user.username, issuer_name="fusioncenter")
+    uri = signin.provisioning_uri(user, device)
     audit.record(actor, "create", user, source_address=source, detail={"role": role, "organization": organization.pk})
     return NewUser(user, uri)
 
 
-USER_FIELDS = ("email", "first_name", "last_name", "role", "organization", "sworn", "cfr23_trained_on",
-               "home_center", "title", "phone", "is_active")
+USER_FIELDS = (
+    "email",
+    "first_name",
+    "last_name",
+    "role",
+    "organization",
+    "sworn",
+    "cfr23_trained_on",
+    "home_center",
+    "title",
+    "phone",
+    "is_active",
+)
 
 
 @transaction.atomic
@@ -141,12 +162,24 @@ def set_password(actor: User | str, user: User, password: str, source: str = "")
     audit.record(actor, "password_changed", user, source_address=source)
 
 
-ORG_FIELDS = ("name", "acronym", "discipline", "ori", "county", "center", "is_fusion_center", "phone", "email", "active")
+ORG_FIELDS = (
+    "name",
+    "acronym",
+    "discipline",
+    "ori",
+    "county",
+    "center",
+    "is_fusion_center",
+    "phone",
+    "email",
+    "active",
+)
 
 
 @transaction.atomic
-def save_organization(actor: User | str, organization: Organization | None = None, source: str = "", **fields
-                      ) -> Organization:
+def save_organization(
+    actor: User | str, organization: Organization | None = None, source: str = "", **fields
+) -> Organization:
     _require_admin(actor)
     creating = organization is None
     organization = organization or Organization()
@@ -156,8 +189,13 @@ def save_organization(actor: User | str, organization: Organization | None = Non
         setattr(organization, name, value)
     organization.full_clean()
     organization.save()
-    audit.record(actor, "create" if creating else "update", organization, source_address=source,
-                 detail={"fields": sorted(fields)})
+    audit.record(
+        actor,
+        "create" if creating else "update",
+        organization,
+        source_address=source,
+        detail={"fields": sorted(fields)},
+    )
     return organization
 
 
@@ -181,9 +219,11 @@ def create_token(actor: User | str, user: User, name: str = "", source: str = ""
 def user_for_token(raw: str) -> User | None:
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
-    token = ApiToken.objects.select_related("user", "user__organization").filter(
-        key_hash=_hash_token(raw), revoked_at__isnull=True
-    ).first()
+    token = (
+        ApiToken.objects.select_related("user", "user__organization")
+        .filter(key_hash=_hash_token(raw), revoked_at__isnull=True)
+        .first()
+    )
     if token is None or not token.user.is_active or token.user.locked_at is not None:
         return None
     now = clock.now()

@@ -55,16 +55,24 @@ def _register_failure(user: User, source: str, step: str) -> bool:
 def check_password(username: str, password: str, source: str = "") -> PasswordResult:
     user = User.objects.select_for_update().filter(username=username).first()
     if user is None:
-        audit.record(None, "sign_in_failed", object_type="core.user", outcome="failure", source_address=source,
-                     detail={"step": "password", "reason": "unknown account"})
+        audit.record(
+            None,
+            "sign_in_failed",
+            object_type="core.user",
+            outcome="failure",
+            source_address=source,
+            detail={"step": "password", "reason": "unknown account"},
+        )
         return PasswordResult(None, "refused", GENERIC_REFUSAL)
     if user.locked_at is not None:
-        audit.record(user, "sign_in_refused", user, outcome="denied", source_address=source,
-                     detail={"reason": "locked"})
+        audit.record(
+            user, "sign_in_refused", user, outcome="denied", source_address=source, detail={"reason": "locked"}
+        )
         return PasswordResult(None, "refused", LOCKED_MESSAGE)
     if not user.is_active:
-        audit.record(user, "sign_in_refused", user, outcome="denied", source_address=source,
-                     detail={"reason": "disabled"})
+        audit.record(
+            user, "sign_in_refused", user, outcome="denied", source_address=source, detail={"reason": "disabled"}
+        )
         return PasswordResult(None, "refused", GENERIC_REFUSAL)
     if authenticate(username=username, password=password) is None:
         locked = _register_failure(user, source, "password")
@@ -126,8 +134,8 @@ def start_enrolment(user: User) -> TOTPDevice:
 
 
 def provisioning_uri(user: User, device: TOTPDevice) -> str:
-    return pyotp.TOTP(device.secret).provisioning_uri(name=user.username, issuer_name=settings.FUSIONCENTER_SHORT_NAME
-                                                      or ISSUER)
+    issuer = f"{settings.FUSIONCENTER_SHORT_NAME or ISSUER} fusioncenter"
+    return pyotp.TOTP(device.secret).provisioning_uri(name=user.username, issuer_name=issuer)
 
 
 def qr_svg(uri: str) -> str:

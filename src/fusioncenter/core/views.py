@@ -69,21 +69,25 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         return redirect("core:home")
     acknowledged = request.session.get("notice_acknowledged", False)
     if not acknowledged:
-        form = AcknowledgeForm(request.POST or None)
+        form = AcknowledgeForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             request.session["notice_acknowledged"] = True
             return redirect("core:login")
         return render(request, "core/notice.html", {"form": form})
-    form = SignInForm(request.POST or None)
+    form = SignInForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        result = signin.check_password(form.cleaned_data["username"], form.cleaned_data["password"],
-                                       source_address(request))
+        result = signin.check_password(
+            form.cleaned_data["username"], form.cleaned_data["password"], source_address(request)
+        )
         if result.user is None:
             form.add_error(None, result.message)
         else:
             request.session.cycle_key()
-            request.session[PENDING_KEY] = {"user": result.user.pk, "at": clock.now().timestamp(),
-                                            "next": request.GET.get("next", "")}
+            request.session[PENDING_KEY] = {
+                "user": result.user.pk,
+                "at": clock.now().timestamp(),
+                "next": request.GET.get("next", ""),
+            }
             return redirect("core:enrol" if result.next_step == "enrol" else "core:verify")
     return render(request, "core/sign_in.html", {"form": form})
 
@@ -114,7 +118,7 @@ def verify_code(request: HttpRequest) -> HttpResponse:
     if user is None:
         messages.info(request, "Please sign in again.")
         return redirect("core:login")
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         ok, message = signin.check_second_factor(user, form.cleaned_data["code"], source_address(request))
         if ok:
@@ -134,7 +138,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
     device = signin.start_enrolment(user)
     if device.confirmed_at is not None:
         return redirect("core:verify")
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         codes, message = signin.confirm_enrolment(user, form.cleaned_data["code"], source_address(request))
         if codes:
@@ -156,14 +160,15 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def change_password(request: HttpRequest) -> HttpResponse:
-    form = PasswordChangeForm(request.POST or None)
+    form = PasswordChangeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if not request.user.check_password(form.cleaned_data["current_password"]):
             form.add_error("current_password", "The current password is not correct.")
         else:
             try:
-                services.set_password(request.user, request.user, form.cleaned_data["new_password"],
-                                      source_address(request))
+                services.set_password(
+                    request.user, request.user, form.cleaned_data["new_password"], source_address(request)
+                )
             except ValidationError as exc:
                 for message in exc.message_dict.get("password", []):
                     form.add_error("new_password", message)
@@ -186,8 +191,11 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def partner_directory(request: HttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET or None)
-    orgs = Organization.objects.filter(active=True).select_related("county", "center").annotate(
-        people=Count("members", filter=Q(members__is_active=True))
+    orgs = (
+        Organization.objects.filter(active=True)
+        .select_related("county", "center")
+        .annotate(people=Count("members", filter=Q(members__is_active=True)))
+        .order_by("name")
     )
     if form.is_valid():
         if form.cleaned_data["q"]:
@@ -210,12 +218,16 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def counties(request: HttpRequest) -> HttpResponse:
     county_list = County.objects.select_related("center", "region").order_by("name")
-    return render(request, "core/counties.html", {
-        "counties": county_list,
-        "map_svg": jurisdictions.county_map_svg(
-            {c.fips: c.center.code for c in county_list}, title="Wisconsin counties by fusion center"
-        ),
-    })
+    return render(
+        request,
+        "core/counties.html",
+        {
+            "counties": county_list,
+            "map_svg": jurisdictions.county_map_svg(
+                {c.fips: c.center.code for c in county_list}, title="Wisconsin counties by fusion center"
+            ),
+        },
+    )
 
 
 # --- administration --------------------------------------------------------------------------------------
@@ -227,8 +239,9 @@ def user_list(request: HttpRequest) -> HttpResponse:
     users = User.objects.select_related("organization").order_by("username")
     query = request.GET.get("q", "").strip()
     if query:
-        users = users.filter(Q(username__icontains=query) | Q(last_name__icontains=query)
-                             | Q(organization__name__icontains=query))
+        users = users.filter(
+            Q(username__icontains=query) | Q(last_name__icontains=query) | Q(organization__name__icontains=query)
+        )
     enrolled = set(TOTPDevice.objects.filter(confirmed_at__isnull=False).values_list("user_id", flat=True))
     page = Paginator(users, 50).get_page(request.GET.get("page"))
     return render(request, "core/users.html", {"page": page, "enrolled": enrolled, "q": query})
@@ -237,7 +250,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def user_create(request: HttpRequest) -> HttpResponse:
     _admin_only(request)
-    form = UserForm(request.POST or None)
+    form = UserForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
@@ -256,7 +269,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _admin_only(request)
     target = get_object_or_404(User, pk=pk)
-    form = UserEditForm(request.POST or None, initial=user_initial(target))
+    form = UserEditForm(request.POST if request.method == "POST" else None, initial=user_initial(target))
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "username"}
         try:
@@ -303,6 +316,13 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
     verification = audit.verify() if request.GET.get("verify") else None
     audit.record(request.user, "view_audit", object_type="core.auditentry", source_address=source_address(request))
-    return render(request, "core/audit.html", {"page": page, "verification": verification,
-                                               "filters": request.GET, "session_minutes":
-                                               settings.FUSIONCENTER_SESSION_IDLE_SECONDS // 60})
+    return render(
+        request,
+        "core/audit.html",
+        {
+            "page": page,
+            "verification": verification,
+            "filters": request.GET,
+            "session_minutes": settings.FUSIONCENTER_SESSION_IDLE_SECONDS // 60,
+        },
+    )

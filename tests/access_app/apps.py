@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AccessAppConfig(AppConfig):
+    name = "tests.access_app"
+    label = "access_app"

@@ -1,0 +1,142 @@
+"""Shared fixtures: the Wisconsin reference data, partner organizations and users of every role.
+
+Tests run against SQLite by default and against PostgreSQL when DATABASE_URL says so; nothing of the
+project's own code is mocked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+
+os.environ.setdefault("FUSIONCENTER_TESTING", "1")
+
+import pytest  # noqa: E402
+
+_counter = itertools.count(1)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` run only against a real PostgreSQL server (DATABASE_URL=postgres://...).
+
+    They are deselected, not skipped, on SQLite: CI fails a PostgreSQL or browser run that skipped anything.
+    """
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        return
+    kept, dropped = [], []
+    for item in items:
+        (dropped if item.get_closest_marker("postgres") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock():
+    from fusioncenter.core import clock
+
+    clock.reset()
+    yield
+    clock.reset()
+
+
+@pytest.fixture
+def wisconsin(db):
+    """The shipped reference data (centers, regions, 72 counties, ZIP codes), loaded once per database."""
+    from fusioncenter.core.models import County
+    from fusioncenter.core.reference import load_reference_data
+
+    if not County.objects.exists():
+        load_reference_data()
+    return County.objects
+
+
+@pytest.fixture
+def centers(wisconsin):
+    from fusioncenter.core.models import Center
+
+    return {c.code: c for c in Center.objects.all()}
+
+
+@pytest.fixture
+def make_org(wisconsin):
+    from fusioncenter.core.models import Center, County, Organization
+    from fusioncenter.core.roles import Discipline
+
+    def make(name: str | None = None, discipline: str = Discipline.LE_LOCAL, county: str = "Dane", **kw):
+        county_obj = County.objects.get(name=county)
+        return Organization.objects.create(
+            name=name or f"Test Agency {next(_counter)}",
+            discipline=discipline,
+            county=county_obj,
+            center=kw.pop("center", None) or county_obj.center or Center.objects.get(code="WSIC"),
+            **kw,
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_user(make_org):
+    """make_user(role, org=None, sworn=None, trained=True, center=None) -> User with a confirmed TOTP device."""
+    import pyotp
+
+    from fusioncenter.core.models import TOTPDevice, User
+    from fusioncenter.core.roles import CENTER_STAFF_ROLES, Role
+
+    def make(
+        role: str = Role.ANALYST,
+        org=None,
+        *,
+        sworn: bool | None = None,
+        trained: bool = True,
+        center=None,
+        username: str | None = None,
+        password: str = "correct horse battery staple 9",
+    ):
+        org = org or make_org()
+        user = User.objects.create_user(
+            username=username or f"{role}{next(_counter)}",
+            password=password,
+            email=f"{role}{next(_counter)}@example.test",
+            first_name="Test",
+            last_name=role.title(),
+            role=role,
+            organization=org,
+            sworn=(role == Role.PARTNER_OFFICER) if sworn is None else sworn,
+            cfr23_trained_on=dt.date.today() - dt.timedelta(days=30) if trained else None,
+            home_center=center or (org.center if role in CENTER_STAFF_ROLES else None),
+        )
+        TOTPDevice.objects.create(user=user, secret=pyotp.random_base32(), confirmed_at=dt.datetime.now(dt.UTC))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def signed_in():
+    """signed_in(client, user): a client with a completed sign-in (password and MFA done)."""
+    import time
+
+    def sign(client, user):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        session = client.session
+        session["signed_in_at"] = time.time()
+        session["last_seen"] = time.time()
+        session["notice_acknowledged"] = True
+        session.save()
+        return client
+
+    return sign
+
+
+@pytest.fixture
+def api_token():
+    """api_token(user) -> raw bearer token."""
+    from fusioncenter.core import services
+
+    def make(user):
+        return services.create_token("system", user, name="test")
+
+    return make

@@ -1,0 +1,92 @@
+"""The `fusioncenter` command and configuration rules."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from fusioncenter.cli import build_parser, main
+from fusioncenter.core.models import ApiToken, User
+
+SUBCOMMANDS = ["serve", "worker", "migrate", "load-reference-data", "setup", "createuser", "token", "audit", "demo"]
+
+
+@pytest.mark.parametrize("name", SUBCOMMANDS)
+def test_every_subcommand_has_help(name, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args([name, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: fusioncenter " + name in capsys.readouterr().out
+
+
+def test_createuser_prints_the_totp_uri(make_org, monkeypatch, capsys):
+    org = make_org("Eau Claire Test PD", county="Eau Claire", acronym="ECPD")
+    monkeypatch.setenv("FUSIONCENTER_PASSWORD", "a long enough passphrase 1")
+    code = main(
+        [
+            "createuser",
+            "det.smith",
+            "--role",
+            "partner_officer",
+            "--organization",
+            "ECPD",
+            "--sworn",
+            "--cfr23-trained",
+            "2026-03-01",
+        ]
+    )
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "otpauth://totp/" in out
+    user = User.objects.get(username="det.smith")
+    assert user.sworn and str(user.cfr23_trained_on) == "2026-03-01" and user.organization == org
+
+
+def test_createuser_reports_rule_errors(make_org, monkeypatch, capsys):
+    make_org("Test PD", acronym="TPD")
+    monkeypatch.setenv("FUSIONCENTER_PASSWORD", "a long enough passphrase 1")
+    assert main(["createuser", "x", "--role", "wizard", "--organization", "TPD"]) == 2
+    assert "Unknown role" in capsys.readouterr().err
+    assert main(["createuser", "x", "--role", "analyst", "--organization", "Nope"]) == 2
+
+
+def test_token_create_prints_a_working_token(make_user, capsys, client):
+    user = make_user("partner_officer")
+    assert main(["token", "create", user.username, "--name", "RMS"]) == 0
+    raw = capsys.readouterr().out.strip()
+    assert raw.startswith("fc_") and ApiToken.objects.filter(user=user).count() == 1
+    assert raw not in {t.key_hash for t in ApiToken.objects.all()}, "only a hash is stored"
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_setup_is_idempotent_and_creates_one_administrator(capsys, settings):
+    from fusioncenter.core.models import County
+
+    assert main(["setup", "--demo", "0"]) == 0
+    first = capsys.readouterr().out
+    assert "First administrator created" in first and "otpauth://" in first
+    assert main(["setup", "--demo", "0"]) == 0
+    second = capsys.readouterr().out
+    assert "First administrator" not in second
+    assert User.objects.filter(role="administrator").count() == 1
+    assert County.objects.count() == 72
+
+
+def test_missing_secret_key_outside_embedded_mode_is_a_clear_error(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "FUSIONCENTER_TESTING")}
+    env.update(DATABASE_URL="postgres://postgres@127.0.0.1:5432/test", FUSIONCENTER_DATA_DIR=str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, "-m", "fusioncenter.cli", "migrate"], env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_is_off_unless_asked(settings):
+    from django.conf import settings as live
+
+    assert live.DEBUG is False
