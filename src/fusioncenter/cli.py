@@ -133,6 +133,24 @@ def build_parser() -> argparse.ArgumentParser:
         description="Load the clearly fictional demo data set.",
     )
 
+    p = sub.add_parser("retention", help="Retention and purge (28 CFR Part 23).",
+                       description="Retention and purge (28 CFR Part 23).")
+    rsub = p.add_subparsers(dest="retention_command", required=True, metavar="ACTION")
+    rr = rsub.add_parser("run", help="Queue records due for review; purge those left unreviewed past their date.",
+                         description="Queue records due for review; purge those left unreviewed past their date.")
+    rr.add_argument("--as-of", type=_date, metavar="YYYY-MM-DD", help="run as of this date (default: today)")
+
+    p = sub.add_parser("entities", help="The entity index.", description="The entity index.")
+    esub = p.add_subparsers(dest="entities_command", required=True, metavar="ACTION")
+    er = esub.add_parser("resolve-file", help="Resolve a CSV of person records on its own, without importing it.",
+                         description="Resolve a CSV of person records on its own, without importing it, and write "
+                         "each row's entity id.")
+    er.add_argument("file", help="input CSV")
+    er.add_argument("--id-column", required=True, help="the column that identifies each row")
+    er.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
+                    help="map a person field (first_name, last_name, full_name, dob, sex, phone, email, address,"
+                    " plate, ...) to a column; repeat")
+    er.add_argument("--out", required=True, help="output CSV (the id column and entity_id)")
     return parser
 
 
@@ -371,6 +389,22 @@ def audit_cmd(args: argparse.Namespace) -> int:
     for problem in result.problems:
         print(f"  - {problem}")
     return 1
+
+
+def _delegate(module: str, function: str, args: argparse.Namespace) -> int:
+    _setup()
+    mod = importlib.import_module(module)
+    return int(getattr(mod, function)(args) or 0)
+
+
+@command("retention")
+def retention(args: argparse.Namespace) -> int:
+    return _delegate("fusioncenter.privacy.cli", "retention", args)
+
+
+@command("entities")
+def entities(args: argparse.Namespace) -> int:
+    return _delegate("fusioncenter.entities.cli", "entities", args)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -90,8 +90,12 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "fusioncenter.core",
     "fusioncenter.delivery",
+    "fusioncenter.privacy",
+    "fusioncenter.entities",
     "fusioncenter.sar",
+    "fusioncenter.products",
     "fusioncenter.alerts",
+    "fusioncenter.clearinghouse",
 ]
 if TESTING:
     INSTALLED_APPS.append("tests.access_app")  # a record type used only by the access-rule tests

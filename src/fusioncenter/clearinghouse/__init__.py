@@ -1,0 +1,1 @@
+"""The Clearinghouse for Missing and Exploited Children and Adults."""

@@ -1,0 +1,1 @@
+"""Entities: the one index of persons, vehicles, places, organizations and phones across every source."""

@@ -1,0 +1,1 @@
+"""Intelligence products and their dissemination, and federal alerts passed on."""
