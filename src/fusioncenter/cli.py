@@ -69,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--once", action="store_true", help="process what is due, then exit")
 
+    p = sub.add_parser(
+        "scheduler",
+        help="Run the daily jobs (started by `worker`; safe to run on several machines).",
+        description="Run the daily jobs (started by `worker`; safe to run on several machines).",
+    )
+    p.add_argument("--once", action="store_true", help="run what is due today, then exit")
+
     sub.add_parser(
         "migrate",
         help="Create or update the database schema.",
@@ -197,6 +204,9 @@ def worker(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     if args.once:
+        from .core import schedule
+
+        schedule.run_due()
         call_command("db_worker", "--batch", "--no-startup-delay")
         if _has_command("delivery_worker"):
             call_command("delivery_worker", "--once")
@@ -207,6 +217,7 @@ def worker(args: argparse.Namespace) -> int:
             env={**os.environ, "DJANGO_SETTINGS_MODULE": "fusioncenter.settings"},
         )
     ]
+    procs.append(subprocess.Popen([sys.executable, "-m", "fusioncenter.cli", "scheduler"]))
     if _has_command("delivery_worker"):
         procs.append(
             subprocess.Popen(
@@ -228,6 +239,19 @@ def worker(args: argparse.Namespace) -> int:
     for proc in procs:
         proc.wait(timeout=30)
     return max(proc.returncode or 0 for proc in procs)
+
+
+@command("scheduler")
+def scheduler(args: argparse.Namespace) -> int:
+    _setup()
+    from .core import schedule
+
+    if args.once:
+        ran = schedule.run_due()
+        print("Ran: " + (", ".join(ran) if ran else "nothing was due"))
+        return 0
+    schedule.loop()
+    return 0
 
 
 def _has_command(name: str) -> bool:

@@ -11,7 +11,10 @@ import pytest
 from fusioncenter.cli import build_parser, main
 from fusioncenter.core.models import ApiToken, User
 
-SUBCOMMANDS = ["serve", "worker", "migrate", "load-reference-data", "setup", "createuser", "token", "audit", "demo"]
+SUBCOMMANDS = [
+    "serve", "worker", "scheduler", "migrate", "load-reference-data", "setup", "createuser", "token", "audit", "demo",
+    "retention", "entities",
+]
 
 
 @pytest.mark.parametrize("name", SUBCOMMANDS)

@@ -18,3 +18,7 @@ class CoreConfig(AppConfig):
         navigation.register("Audit trail", "core:audit", {Role.ADMINISTRATOR, Role.PRIVACY_OFFICER}, order=91)
         home_panels.register(administration_panel, order=5)
         home_panels.register(account_panel, order=99)
+
+        from . import schedule, services
+
+        schedule.register_daily("core.disable_idle_accounts", services.disable_idle_accounts)

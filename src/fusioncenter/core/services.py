@@ -239,3 +239,26 @@ def revoke_token(actor: User, token: ApiToken, source: str = "") -> None:
     token.revoked_at = clock.now()
     token.save(update_fields=["revoked_at"])
     audit.record(actor, "token_revoked", token, source_address=source)
+
+
+IDLE_DISABLE_DAYS = 90
+
+
+@transaction.atomic
+def disable_idle_accounts(as_of: dt.date | None = None) -> int:
+    """CJIS AC-2: disable accounts not used for 90 days (never signed in: counted from creation)."""
+    from django.db.models import Q
+
+    cutoff = clock.now() - dt.timedelta(days=IDLE_DISABLE_DAYS)
+    if as_of is not None:
+        cutoff = dt.datetime.combine(as_of, dt.time(), tzinfo=dt.UTC) - dt.timedelta(days=IDLE_DISABLE_DAYS)
+    idle = User.objects.filter(is_active=True).filter(
+        Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff)
+    )
+    count = 0
+    for user in idle.select_for_update():
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        audit.record("system", "account_disabled", user, detail={"reason": "idle 90 days"})
+        count += 1
+    return count
