@@ -39,7 +39,7 @@ MATRIX = {
     ("public", "AMBER"): "N N Y Y Y N N N N N",
     ("public", "AMBER+STRICT"): "N N N N Y N N N N N",
     ("public", "RED"): "N N N N Y N N N N N",
-    ("public", "GREEN+LES"): "N N Y Y Y N Y Y N N",
+    ("public", "GREEN+LES"): "N N Y Y Y Y Y Y N N",
     ("public", "GREEN+CUI"): "N Y Y Y Y Y Y Y N Y",
     # partner information
     ("partner", "CLEAR"): "N Y Y Y Y Y Y Y Y Y",
@@ -47,17 +47,17 @@ MATRIX = {
     ("partner", "AMBER"): "N N Y Y Y N N N N N",
     ("partner", "AMBER+STRICT"): "N N N N Y N N N N N",
     ("partner", "RED"): "N N N N Y N N N N N",
-    ("partner", "GREEN+LES"): "N N Y Y Y N Y Y N N",
+    ("partner", "GREEN+LES"): "N N Y Y Y Y Y Y N N",
     ("partner", "GREEN+CUI"): "N Y Y Y Y Y Y Y N Y",
     # law enforcement only
-    ("law_enforcement", "CLEAR"): "N N Y Y Y N Y Y N N",
-    ("law_enforcement", "GREEN"): "N N Y Y Y N Y Y N N",
+    ("law_enforcement", "CLEAR"): "N N Y Y Y Y Y Y N N",
+    ("law_enforcement", "GREEN"): "N N Y Y Y Y Y Y N N",
     ("law_enforcement", "AMBER"): "N N Y Y Y N N N N N",
     ("law_enforcement", "AMBER+STRICT"): "N N N N Y N N N N N",
     ("law_enforcement", "RED"): "N N N N Y N N N N N",
-    ("law_enforcement", "GREEN+LES"): "N N Y Y Y N Y Y N N",
-    ("law_enforcement", "GREEN+CUI"): "N N Y Y Y N Y Y N N",
-    # criminal intelligence (28 CFR Part 23): right-to-know, training, need-to-know
+    ("law_enforcement", "GREEN+LES"): "N N Y Y Y Y Y Y N N",
+    ("law_enforcement", "GREEN+CUI"): "N N Y Y Y Y Y Y N N",
+    # criminal intelligence (28 CFR Part 23): sworn or center staff, training, need-to-know
     ("criminal_intelligence", "CLEAR"): "N N Y Y Y N S N N N",
     ("criminal_intelligence", "GREEN"): "N N Y Y Y N S N N N",
     ("criminal_intelligence", "AMBER"): "N N Y Y Y N N N N N",

@@ -15,8 +15,9 @@ The rules, in the order they are applied (all must pass; the privacy officer's o
 the only short-cut, and it is audited like every other view):
 
 1. Record class. public: anyone. partner: any signed-in user. law_enforcement: sworn law
-   enforcement or the center's staff (analyst, supervisor, privacy officer). criminal_intelligence
-   (28 CFR 23): that right-to-know and current 28 CFR Part 23 training.
+   enforcement, the center's staff (analyst, supervisor, privacy officer) or the alert coordinator.
+   criminal_intelligence (28 CFR 23): sworn law enforcement or the center's staff, with current
+   28 CFR Part 23 training.
 2. Caveats. LES: as law_enforcement. CUI: not to private-sector members unless shared to them.
 3. TLP 2.0. CLEAR and GREEN: the community. AMBER: the owning organization, the staff of the
    record's center, explicit shares. AMBER+STRICT: the owning organization and explicit shares.
@@ -89,7 +90,13 @@ def is_signed_in(user: Any) -> bool:
 
 
 def has_law_enforcement_access(user: User) -> bool:
-    """Right-to-know for law-enforcement-sensitive information: sworn, or the center's staff."""
+    """Right-to-know for law-enforcement-sensitive information: sworn, the center's staff, or the alert
+    coordinator (who must read the law-enforcement-only alert requests that agencies file)."""
+    return bool(user.sworn) or user.role in CENTER_STAFF_ROLES or user.role == Role.ALERT_COORDINATOR
+
+
+def has_intelligence_right_to_know(user: User) -> bool:
+    """Right-to-know for criminal intelligence (28 CFR 23.20(e), (f)): sworn, or the center's staff."""
     return bool(user.sworn) or user.role in CENTER_STAFF_ROLES
 
 
@@ -199,6 +206,8 @@ def _view(user: User, record: MarkedRecord, ties: _Ties, *, stated: bool, receiv
     cls = record.record_class
     if cls in SENSITIVE_CLASSES and not le:
         return deny("Law-enforcement-only information: needs sworn law enforcement or the center's staff.")
+    if cls == RecordClass.CRIMINAL_INTELLIGENCE and not has_intelligence_right_to_know(user):
+        return deny("Criminal intelligence: needs sworn law enforcement or the center's staff (right to know).")
     if cls == RecordClass.CRIMINAL_INTELLIGENCE and not user.cfr23_training_current():
         return deny("Criminal intelligence needs current 28 CFR Part 23 training.")
     if record.les and not le:
@@ -264,7 +273,7 @@ def visible(user: Any, queryset: QuerySet, action: str = VIEW) -> QuerySet:
     by_class = Q(record_class__in=[RecordClass.PUBLIC, RecordClass.PARTNER])
     if le:
         by_class |= Q(record_class=RecordClass.LAW_ENFORCEMENT)
-        if user.cfr23_training_current():
+        if has_intelligence_right_to_know(user) and user.cfr23_training_current():
             by_class |= Q(record_class=RecordClass.CRIMINAL_INTELLIGENCE) & (
                 author | shared | center_worker | Q(statement)
             )
