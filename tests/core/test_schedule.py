@@ -51,3 +51,25 @@ def test_accounts_idle_for_90_days_are_disabled(make_user):
     assert not User.objects.get(pk=idle.pk).is_active and not User.objects.get(pk=never.pk).is_active
     assert AuditEntry.objects.filter(action="account_disabled").count() == 2
     assert "core.disable_idle_accounts" in schedule.jobs()
+
+
+def test_frequent_jobs_run_every_tick_and_failures_are_contained(db):
+    seen = []
+
+    def broken():
+        raise RuntimeError("boom")
+
+    schedule.register_frequent("test.a_broken", broken)
+    schedule.register_frequent("test.b_tick", lambda: seen.append(1))
+    try:
+        assert "test.b_tick" in schedule.run_frequent()
+        assert "test.b_tick" in schedule.run_frequent()
+        assert seen == [1, 1]
+    finally:
+        schedule._frequent.pop("test.a_broken")
+        schedule._frequent.pop("test.b_tick")
+
+
+def test_the_platform_registers_its_daily_and_frequent_jobs():
+    assert {"core.disable_idle_accounts", "privacy.retention"} <= set(schedule.jobs())
+    assert "alerts.expire_alerts" in schedule._frequent
