@@ -72,4 +72,4 @@ def test_frequent_jobs_run_every_tick_and_failures_are_contained(db):
 
 def test_the_platform_registers_its_daily_and_frequent_jobs():
     assert {"core.disable_idle_accounts", "privacy.retention"} <= set(schedule.jobs())
-    assert "alerts.expire_alerts" in schedule._frequent
+    assert {"alerts.expire_alerts", "products.expire_products", "products.fetch_feeds"} <= set(schedule._frequent)
