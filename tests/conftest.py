@@ -41,6 +41,26 @@ def _reset_clock():
     clock.reset()
 
 
+@pytest.fixture(autouse=True)
+def _shipped_data(request):
+    """Data migrations load shipped tables (record-class policies, alert programs, product types); a
+    transactional test's flush empties them, so such tests reload them first."""
+    if "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
+        return
+    request.getfixturevalue("transactional_db")
+    from fusioncenter.alerts.models import AlertProgram
+    from fusioncenter.alerts.reference import load_reference
+    from fusioncenter.privacy import policies
+    from fusioncenter.privacy.models import RecordClassPolicy
+    from fusioncenter.products.reference import ensure_types
+
+    if not RecordClassPolicy.objects.exists():
+        policies.load()
+    if not AlertProgram.objects.exists():
+        load_reference()
+    ensure_types()
+
+
 @pytest.fixture
 def wisconsin(db):
     """The shipped reference data (centers, regions, 72 counties, ZIP codes), loaded once per database."""

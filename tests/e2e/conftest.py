@@ -49,7 +49,7 @@ def _browser():
 def page(_browser, live_server, transactional_db):
     context = _browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
     pg = context.new_page()
-    pg.set_default_timeout(15000)
+    pg.set_default_timeout(30000)
     yield pg
     context.close()
 
@@ -61,7 +61,7 @@ def phone_page(_browser, live_server, transactional_db):
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, base_url=live_server.url
     )
     pg = context.new_page()
-    pg.set_default_timeout(15000)
+    pg.set_default_timeout(30000)
     yield pg
     context.close()
 
