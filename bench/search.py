@@ -1,0 +1,103 @@
+"""Search latency benchmark: p50/p95 of `entities.search.search` with access filtering, at N documents.
+
+    .venv/bin/python bench/search.py --docs 100000                  # embedded SQLite, FTS5
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/entities_bench SECRET_KEY=x \\
+        .venv/bin/python bench/search.py --docs 100000              # PostgreSQL, GIN (database emptied first)
+
+Creates fictional marked records (the test-free `entities.PartnerRecord` type, under several
+organizations and TLP markings, so access filtering has work to do), indexes their text through
+`search.index_record`, then times 200 queries (plates written several ways, names, words) as a
+partner officer of one organization and as a center analyst. Prints JSON lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from import_rows import setup_django  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--docs", type=int, default=20000)
+    parser.add_argument("--seed", type=int, default=9)
+    args = parser.parse_args(argv)
+    setup_django()
+    from django.db import connection, transaction
+
+    from fusioncenter.core.models import Organization, User
+    from fusioncenter.core.roles import Role
+    from fusioncenter.entities import search, synthetic
+    from fusioncenter.entities.models import ImportBatch, PartnerRecord
+
+    rng = random.Random(args.seed)
+    orgs = [Organization.objects.create(name=f"Bench Agency {i}", discipline="le_local", center_id=1 + i % 2)
+            for i in range(10)]
+    officer = User.objects.create(username="bench.officer", role=Role.PARTNER_OFFICER, sworn=True,
+                                  organization=orgs[0])
+    analyst = User.objects.create(username="bench.analyst2", role=Role.ANALYST, organization=orgs[1],
+                                  home_center_id=1)
+    batch = ImportBatch.objects.create(organization=orgs[0], filename="bench", format="csv", total=args.docs)
+    people = synthetic.generate(max(1, args.docs // 2), seed=args.seed)
+    plates = []
+    t0 = time.perf_counter()
+    made = 0
+    while made < args.docs:
+        chunk = []
+        for _ in range(min(2000, args.docs - made)):
+            p = people[made % len(people)]
+            plate = f"{rng.choice('ABCDEFGHJKLMNPRSTUVWXYZ')}{rng.choice('ABCDEFGHJKLMNPRSTUVWXYZ')}" \
+                    f"{rng.choice('ABCDEFGHJKLMNPRSTUVWXYZ')}{rng.randrange(1000, 9999)}"
+            plates.append(plate)
+            org = rng.choice(orgs)
+            chunk.append(PartnerRecord(batch=batch, row_number=made, data={
+                "first_name": p["first_name"], "last_name": p["last_name"], "phone": p["phone"], "plate": plate,
+                "note": rng.choice(["seen photographing a substation", "asked about drone permits",
+                                    "loitering near the depot", "tested the gate lock", "bought fertilizer"])},
+                tlp=rng.choice(["GREEN", "AMBER", "AMBER", "AMBER+STRICT"]), record_class="law_enforcement",
+                owner_organization=org, center=org.center))
+            made += 1
+        with transaction.atomic():
+            PartnerRecord.objects.bulk_create(chunk)
+            for rec in chunk:
+                search.index_record(rec, audit_entry=False, notify=False)
+    index_seconds = time.perf_counter() - t0
+    print(json.dumps({"bench": "search_index", "database": connection.vendor, "docs": args.docs,
+                      "seconds": round(index_seconds, 1), "docs_per_second": round(args.docs / index_seconds, 1)}))
+    queries = []
+    for _ in range(200):
+        kind = rng.random()
+        if kind < 0.4:
+            pl = rng.choice(plates)
+            queries.append(rng.choice([pl, f"{pl[:3]}-{pl[3:]}", f"{pl[:3].lower()} {pl[3:]}"]))
+        elif kind < 0.7:
+            p = rng.choice(people)
+            queries.append(f"{p['first_name']} {p['last_name']}")
+        else:
+            queries.append(rng.choice(["substation", "drone permits", "gate lock", "fertilizer", "depot"]))
+    for who, user in (("partner_officer", officer), ("analyst", analyst)):
+        times, totals = [], []
+        for q in queries:
+            t = time.perf_counter()
+            _, total = search.search(user, q, limit=20)
+            times.append((time.perf_counter() - t) * 1000)
+            totals.append(total)
+        times.sort()
+        print(json.dumps({"bench": "search", "database": connection.vendor, "docs": args.docs, "as": who,
+                          "queries": len(queries), "p50_ms": round(statistics.median(times), 1),
+                          "p95_ms": round(times[int(len(times) * .95)], 1),
+                          "median_hits": statistics.median(totals)}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

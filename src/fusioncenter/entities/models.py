@@ -1,0 +1,227 @@
+"""The entity index: entities, the mentions that support them, links, match decisions, watches.
+
+An entity holds no markings of its own. What a user may see of it is what they may see of the
+records that mention it: every page filters `Mention` through the source records with
+`core.access.visible` (see `access.py`), and an entity no visible mention supports does not exist
+for that user. A mention keeps its provenance (record type and id, field, raw value, source
+organization, time), so a merge or a purge can always be traced and undone.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from fusioncenter.core import clock
+from fusioncenter.core.models import MarkedRecord, Organization
+
+
+class Entity(models.Model):
+    type = models.CharField(max_length=32, db_index=True)
+    display = models.CharField(max_length=300, help_text="Canonical display form (from the first mention).")
+    keys = models.JSONField(default=dict, blank=True, help_text="Normalized keys, e.g. {'plate': 'ABC1234'}.")
+    profile = models.JSONField(default=list, blank=True, help_text="Prepared records the matcher compares with.")
+    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged")
+    created_at = models.DateTimeField(default=clock.now)
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "entities"
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.pk}"
+
+
+class BlockingKey(models.Model):
+    """A key the incremental matcher looks candidates up by (plate, phone, surname sound + year, ...)."""
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="blocking_keys")
+    key = models.CharField(max_length=200, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["entity", "key"], name="entities_blockingkey_once")]
+
+
+class Mention(models.Model):
+    """One value in one field of one record, resolved to an entity (provenance)."""
+
+    class How(models.TextChoices):
+        NEW = "new", "First mention: new entity"
+        EXACT = "exact", "Same normalized value"
+        PROBABLE = "probable", "Probabilistic match above the threshold"
+        ANALYST = "analyst", "Placed by an analyst"
+
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="mentions")
+    entity_type = models.CharField(max_length=32)
+    source_type = models.CharField(max_length=100)
+    source_id = models.CharField(max_length=64)
+    field = models.CharField(max_length=64)
+    raw_value = models.CharField(max_length=500)
+    normalized = models.CharField(max_length=300, db_index=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    source_organization = models.ForeignKey(Organization, on_delete=models.SET_NULL, null=True, blank=True,
+                                            related_name="+")
+    observed_at = models.DateTimeField(null=True, blank=True, help_text="When the record says it happened.")
+    created_at = models.DateTimeField(default=clock.now)
+    how = models.CharField(max_length=16, choices=How.choices, default=How.NEW)
+    match = models.JSONField(default=dict, blank=True, help_text="Field-by-field explanation of the match.")
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["source_type", "source_id"]),
+            models.Index(fields=["entity", "source_type", "source_id"]),
+        ]
+
+
+class Link(models.Model):
+    """Two entities tied by a record (co-mentioned in it), with the record's date."""
+
+    from_entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="links_out")
+    to_entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="links_in")
+    type = models.CharField(max_length=64, db_index=True)
+    source_type = models.CharField(max_length=100)
+    source_id = models.CharField(max_length=64)
+    date = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["source_type", "source_id"])]
+        constraints = [models.UniqueConstraint(fields=["from_entity", "to_entity", "source_type", "source_id"],
+                                               name="entities_link_once")]
+
+
+class MatchDecision(models.Model):
+    """A suggestion, an automatic match, or an analyst's decision; every one reversible."""
+
+    class Kind(models.TextChoices):
+        AUTO = "auto", "Automatic match"
+        SUGGESTION = "suggestion", "Possible match for review"
+        CONFIRM = "confirm", "Confirmed"
+        REJECT = "reject", "Rejected"
+        MERGE = "merge", "Merged"
+        SPLIT = "split", "Split"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        REVERSED = "reversed", "Reversed"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DONE, db_index=True)
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="decisions")
+    other = models.ForeignKey(Entity, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    mention = models.ForeignKey(Mention, on_delete=models.CASCADE, null=True, blank=True, related_name="decisions")
+    explanation = models.JSONField(default=dict, blank=True)
+    moved = models.JSONField(default=list, blank=True, help_text="Mention ids moved, for undo.")
+    reason = models.CharField(max_length=500, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    at = models.DateTimeField(default=clock.now)
+    reverses = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reversed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+
+class Watch(models.Model):
+    """A user watches an entity or a saved search; notified of new matching records they may see."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="entity_watches")
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, null=True, blank=True, related_name="watches")
+    query = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=clock.now)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(entity__isnull=False) | ~models.Q(query=""),
+                                              name="entities_watch_has_target")]
+
+
+class SearchDocument(models.Model):
+    """The searchable text of one record (one row per record), kept by `search.index_record`.
+
+    The full-text index itself is the FTS5 virtual table (SQLite) or the `document` tsvector's GIN
+    index (PostgreSQL), created in the migration.
+    """
+
+    source_type = models.CharField(max_length=100)
+    source_id = models.CharField(max_length=64)
+    title = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    keys = models.TextField(blank=True, help_text="Normalized plates, phones, names: found however written.")
+    date = models.DateTimeField(null=True, blank=True, db_index=True)
+    county_fips = models.CharField(max_length=5, blank=True, db_index=True)
+    category = models.CharField(max_length=64, blank=True)
+    center_code = models.CharField(max_length=16, blank=True)
+    tlp = models.CharField(max_length=16, blank=True)
+    record_class = models.CharField(max_length=32, blank=True)
+    updated_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source_type", "source_id"], name="entities_searchdoc_once")]
+
+
+class ImportMapping(models.Model):
+    """A partner's saved column mapping for bulk imports."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100)
+    mapping = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="entities_mapping_once")]
+
+
+class ImportBatch(models.Model):
+    """One upload of partner records: progress, counts, and every rejected row with its reason."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    filename = models.CharField(max_length=200)
+    format = models.CharField(max_length=8)
+    mapping = models.JSONField(default=dict)
+    marking = models.JSONField(default=dict, help_text="record_class, tlp, les of the imported records")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="[{row, field, reason}] for rejected rows")
+    created_at = models.DateTimeField(default=clock.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed / self.total) if self.total else (100 if self.status == "done" else 0)
+
+
+class PartnerRecord(MarkedRecord):
+    """One imported row: the partner's own id and the mapped fields (indexed and searchable)."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="records")
+    row_number = models.PositiveIntegerField()
+    partner_id = models.CharField(max_length=100, blank=True)
+    data = models.JSONField(default=dict)
+    observed_at = models.DateTimeField(null=True, blank=True)
+    review_due = models.DateField(null=True, blank=True)
+    retention_until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["batch", "row_number"])]
+
+    def __str__(self) -> str:
+        return f"Imported record {self.pk}"

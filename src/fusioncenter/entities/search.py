@@ -1,0 +1,291 @@
+"""One search interface over every registered record type, filtered through `core.access`.
+
+Embedded default: an SQLite FTS5 table (`entities_fts`) over `SearchDocument` (external content,
+so snippets come from the documents). At scale: PostgreSQL full text, a GIN index on the
+documents' tsvector (see the migration). Both are behind `search(user, q, filters)`.
+
+A plate, phone or name is found however it was written: documents index the normalized forms of
+their keys (`ABC1234`, `16085550134`) beside the text, and a query is searched both as words and
+as its normalized plate and phone forms, so `abc 1234`, `ABC-1234` and `(608) 555-0134` all hit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from fusioncenter.core import audit, clock
+
+from . import access as eaccess
+from . import normalize as nz
+from . import registry
+from .models import SearchDocument, Watch
+
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+HL_START, HL_END = "\x02", "\x03"
+MAX_RESULTS = 200
+MAX_CANDIDATES = 5000  # matches examined per query (newest first); totals above it read "5000"
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+# --- normal forms ---------------------------------------------------------------------------------
+
+
+def key_forms(value: str) -> list[str]:
+    """The normalized forms of one value: folded words, plate key, phone digits, e-mail."""
+    out: list[str] = []
+    text = nz.fold(value)
+    if text:
+        out.append(text)
+    p = nz.plate(value)
+    if p and any(c.isdigit() for c in p[0]):
+        out.append(p[0].lower())
+    ph = nz.phone(value)
+    if ph and len(re.sub(r"\D", "", value)) >= 7:
+        digits = ph.lstrip("+")
+        out.extend([digits, digits[-10:]])
+    return out
+
+
+def _query_parts(q: str) -> tuple[list[str], list[str]]:
+    words = [w.lower() for w in _TOKEN.findall(q)][:12]
+    alternatives: list[str] = []
+    p = nz.plate(q)
+    if p and any(c.isdigit() for c in p[0]) and len(words) > 1:
+        alternatives.append(p[0].lower())
+    ph = nz.phone(q)
+    if ph and len(re.sub(r"\D", "", q)) >= 7:
+        alternatives.append(ph.lstrip("+")[-10:])
+    return words, alternatives
+
+
+def fts5_query(q: str) -> str:
+    words, alts = _query_parts(q)
+    if not words:
+        return ""
+    main = " AND ".join(f'"{w}"*' for w in words)  # every word a prefix: "photograph" finds "photographing"
+    parts = [f"({main})"] + [f'"{a}"' for a in alts]
+    return " OR ".join(parts)
+
+
+def tsquery(q: str) -> str:
+    words, alts = _query_parts(q)
+    if not words:
+        return ""
+    main = " & ".join(f"{w}:*" for w in words)
+    return " | ".join([f"({main})"] + alts)
+
+
+# --- indexing -------------------------------------------------------------------------------------
+
+
+def index_record(record: Any, actor: Any = "system", *, audit_entry: bool = True, notify: bool = True
+                 ) -> SearchDocument | None:
+    """(Re)index a registered record's text; then tell saved-search watchers of a new match."""
+    label = registry.label_of(record)
+    src = registry.search_source(label)
+    if src is None:
+        raise ValueError(f"{label} is not a registered search source.")
+    text = src.text_fn(record) or {}
+    filters = (src.filters_fn(record) if src.filters_fn else {}) or {}
+    keys: list[str] = []
+    for value in text.get("keys") or []:
+        keys.extend(key_forms(str(value)))
+    center = getattr(record, "center", None)
+    with transaction.atomic():
+        # External-content FTS5 removes a row's terms by reading the row as it was indexed: do it
+        # before the row changes.
+        remove_fts(label, str(record.pk))
+        doc, created = SearchDocument.objects.update_or_create(
+            source_type=label, source_id=str(record.pk),
+            defaults={
+                "title": str(text.get("title") or src.model._meta.verbose_name)[:300],
+                "body": str(text.get("body") or ""),
+                "keys": " ".join(dict.fromkeys(keys)),
+                "date": filters.get("date"),
+                "county_fips": str(filters.get("county_fips") or "")[:5],
+                "category": str(filters.get("category") or "")[:64],
+                "center_code": getattr(center, "code", "") or "",
+                "tlp": getattr(record, "tlp", ""),
+                "record_class": getattr(record, "record_class", ""),
+                "updated_at": clock.now(),
+            })
+        _sync_fts(doc)
+        if audit_entry:
+            audit.record(actor, "entities.search_index", object_type=label, object_id=record.pk)
+        if created and notify:
+            transaction.on_commit(lambda: _notify_watches(doc.pk))
+    return doc
+
+
+def _sync_fts(doc: SearchDocument) -> None:
+    if is_postgres():
+        return  # the GIN expression index follows the row
+    with connection.cursor() as cur:
+        cur.execute("INSERT INTO entities_fts(rowid, title, body, keys) VALUES (%s, %s, %s, %s)",
+                    [doc.pk, doc.title, doc.body, doc.keys])
+
+
+def remove_fts(label: str, source_id: str) -> None:
+    """Called before the document row goes (purge): drop its terms from the FTS5 index."""
+    if is_postgres():
+        return
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM entities_fts WHERE rowid IN (SELECT id FROM entities_searchdocument "
+                    "WHERE source_type = %s AND source_id = %s)", [label, source_id])
+
+
+def _notify_watches(doc_id: int) -> int:
+    from .notify import watch_search_hit
+
+    doc = SearchDocument.objects.filter(pk=doc_id).first()
+    if doc is None:
+        return 0
+    sent = 0
+    for watch in Watch.objects.filter(active=True, entity__isnull=True).exclude(query="").select_related("user"):
+        if _matches(watch.query, doc_id):
+            sent += watch_search_hit(watch, doc.source_type, doc.source_id)
+    return sent
+
+
+def _matches(q: str, doc_id: int) -> bool:
+    qs = _match(SearchDocument.objects.filter(pk=doc_id), q)
+    return qs is not None and qs.exists()
+
+
+# --- querying -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Filters:
+    types: list[str] = field(default_factory=list)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    county_fips: str = ""
+    category: str = ""
+    tlp: str = ""
+    center: str = ""
+
+
+@dataclass
+class Hit:
+    document: SearchDocument
+    snippet: SafeString
+    url: str
+
+
+def _match(qs, q: str):
+    if is_postgres():
+        tq = tsquery(q)
+        if not tq:
+            return None
+        return qs.extra(where=["to_tsvector('simple', title || ' ' || body || ' ' || keys) "
+                               "@@ to_tsquery('simple', %s)"], params=[tq])
+    fq = fts5_query(q)
+    if not fq:
+        return None
+    # a join lets SQLite drive from the FTS index (an IN-subquery was re-run per row)
+    return qs.extra(tables=["entities_fts"], where=["entities_fts.rowid = entities_searchdocument.id",
+                                                    "entities_fts MATCH %s"], params=[fq])
+
+
+def search(user: Any, q: str, filters: Filters | None = None, *, limit: int = 50, offset: int = 0,
+           source_address: str | None = None) -> tuple[list[Hit], int]:
+    """Documents the user may see that match `q`, newest first, with highlighted snippets."""
+    filters = filters or Filters()
+    q = (q or "").strip()[:200]
+    base = SearchDocument.objects.all()
+    if filters.types:
+        base = base.filter(source_type__in=filters.types)
+    if filters.date_from:
+        base = base.filter(date__date__gte=filters.date_from)
+    if filters.date_to:
+        base = base.filter(date__date__lte=filters.date_to)
+    for name, value in (("county_fips", filters.county_fips), ("category", filters.category),
+                        ("tlp", filters.tlp), ("center_code", filters.center)):
+        if value:
+            base = base.filter(**{name: value})
+    matched = _match(base, q)
+    audit.record(user, "entities.search", object_type="search", source_address=source_address,
+                 detail={"terms": len(_TOKEN.findall(q)), "filters": sorted(k for k, v in vars(filters).items() if v)})
+    if matched is None:
+        return [], 0
+    # Newest candidates first, then the access decision on their records (see access.py for why two steps).
+    rows = list(matched.order_by("-date", "-id").values_list("pk", "source_type", "source_id")[:MAX_CANDIDATES])
+    ok = eaccess.visible_pairs(user, ((t, i) for _, t, i in rows))
+    visible_ids = [pk for pk, t, i in rows if (t, i) in ok]
+    total = len(visible_ids)
+    limit = max(1, min(limit, MAX_RESULTS))
+    page_ids = visible_ids[offset:offset + limit]
+    by_id = SearchDocument.objects.in_bulk(page_ids)
+    docs = [by_id[i] for i in page_ids if i in by_id]
+    snippets = _snippets(q, [d.pk for d in docs])
+    hits = []
+    for d in docs:
+        src = registry.search_source(d.source_type)
+        record = src.model._default_manager.filter(pk=d.source_id).first() if src and src.url else None
+        hits.append(Hit(d, snippets.get(d.pk) or escape(d.body[:200]),
+                        src.url(record) if record is not None else ""))
+    return hits, total
+
+
+def _highlight(text: str) -> SafeString:
+    """Escape the snippet, then turn the engine's markers into <mark> (never trust the text)."""
+    out = escape(text).replace(HL_START, "<mark>").replace(HL_END, "</mark>")
+    return mark_safe(out)  # noqa: S308 (escaped text plus our own markers)
+
+
+def _snippets(q: str, ids: list[int]) -> dict[int, SafeString]:
+    if not ids:
+        return {}
+    marks = [HL_START, HL_END]
+    with connection.cursor() as cur:
+        if is_postgres():
+            cur.execute(
+                "SELECT id, ts_headline('simple', body || ' ' || title, to_tsquery('simple', %s), "
+                "'StartSel=' || %s || ', StopSel=' || %s || ', MaxWords=30, MinWords=10') "
+                "FROM entities_searchdocument WHERE id = ANY(%s)", [tsquery(q), *marks, ids])
+        else:
+            placeholders = ",".join(["%s"] * len(ids))
+            cur.execute(
+                f"SELECT rowid, snippet(entities_fts, 1, %s, %s, '…', 16) FROM entities_fts "  # noqa: S608
+                f"WHERE entities_fts MATCH %s AND rowid IN ({placeholders})", [*marks, fts5_query(q), *ids])
+        return {row[0]: _highlight(row[1] or "") for row in cur.fetchall()}
+
+
+def index_records_bulk(records: list[Any]) -> int:
+    """Index many *new* records of one registered type at once (imports): one insert per table."""
+    if not records:
+        return 0
+    label = registry.label_of(records[0])
+    src = registry.search_source(label)
+    docs = []
+    now = clock.now()
+    for record in records:
+        text = src.text_fn(record) or {}
+        filters = (src.filters_fn(record) if src.filters_fn else {}) or {}
+        keys: list[str] = []
+        for value in text.get("keys") or []:
+            keys.extend(key_forms(str(value)))
+        center = getattr(record, "center", None)
+        docs.append(SearchDocument(
+            source_type=label, source_id=str(record.pk), title=str(text.get("title") or "")[:300],
+            body=str(text.get("body") or ""), keys=" ".join(dict.fromkeys(keys)), date=filters.get("date"),
+            county_fips=str(filters.get("county_fips") or "")[:5], category=str(filters.get("category") or "")[:64],
+            center_code=getattr(center, "code", "") or "", tlp=getattr(record, "tlp", ""),
+            record_class=getattr(record, "record_class", ""), updated_at=now))
+    SearchDocument.objects.bulk_create(docs, batch_size=1000)
+    if not is_postgres():
+        with connection.cursor() as cur:
+            cur.executemany("INSERT INTO entities_fts(rowid, title, body, keys) VALUES (%s, %s, %s, %s)",
+                            [(d.pk, d.title, d.body, d.keys) for d in docs])
+    return len(docs)

@@ -1,0 +1,268 @@
+"""Pages: search, an entity (mentions, matches to review, link chart, timeline, map), review queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+
+from fusioncenter.core import jurisdictions
+from fusioncenter.core.access import AccessDenied
+from fusioncenter.core.models import County
+from fusioncenter.core.requestinfo import source_address
+from fusioncenter.core.roles import CENTER_WORKER_ROLES
+
+from . import access as eaccess
+from . import graph, registry, search, services
+from .models import Entity, MatchDecision, Watch
+from .schema import label as type_label
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+def search_page(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    filters = search.Filters(
+        types=[t for t in request.GET.getlist("type") if t in registry.search_sources()],
+        date_from=_date(request.GET.get("from")), date_to=_date(request.GET.get("to")),
+        county_fips=request.GET.get("county", "")[:5], category=request.GET.get("category", "")[:64],
+        tlp=request.GET.get("tlp", "")[:16], center=request.GET.get("center", "")[:16])
+    hits, total = ([], 0)
+    if q:
+        hits, total = search.search(request.user, q, filters, source_address=source_address(request))
+    entities = []
+    if q:
+        entities = list(eaccess.visible_entities(request.user, Entity.objects.filter(
+            mentions__normalized__in=_entity_keys(q))).distinct()[:10])
+    return render(request, "entities/search.html", {
+        "q": q, "hits": hits, "total": total, "filters": filters, "entities": entities,
+        "sources": [(label, src.model._meta.verbose_name_plural) for label, src in registry.search_sources().items()],
+        "counties": County.objects.order_by("name"),
+    })
+
+
+def _entity_keys(q: str) -> list[str]:
+    from . import normalize as nz
+
+    keys = [nz.fold(q)]
+    p = nz.plate(q)
+    if p:
+        keys.append(p[0])
+    ph = nz.phone(q)
+    if ph:
+        keys.append(ph)
+    e = nz.email(q)
+    if e:
+        keys.append(e)
+    return [k for k in keys if k]
+
+
+def _entity_or_404(user, pk: int) -> Entity:
+    entity = Entity.objects.filter(pk=pk).first()
+    if entity is None:
+        raise Http404
+    live = services._live(entity)
+    if not eaccess.can_see_entity(user, live):
+        raise Http404
+    return live
+
+
+def _mention_rows(user, entity: Entity) -> list[dict]:
+    rows = []
+    for m in eaccess.visible_mentions(user, entity.mentions.all()).order_by("observed_at", "id"):
+        src = registry.mention_source(m.source_type)
+        record = src.model._default_manager.filter(pk=m.source_id).first() if src else None
+        rows.append({"mention": m, "title": src.title(record) if record else m.source_type,
+                     "url": src.link(record) if record else "",
+                     "county": src.county_fips(record) if (record and src.county_fips) else ""})
+    return rows
+
+
+@login_required
+def entity_page(request: HttpRequest, pk: int) -> HttpResponse:
+    entity = _entity_or_404(request.user, pk)
+    if entity.pk != pk:
+        return redirect("entities:entity", entity.pk)
+    g = graph.neighborhood(request.user, entity, depth=int(request.GET.get("depth", "1") or 1) if
+                           request.GET.get("depth", "1").isdigit() else 1,
+                           link_type=request.GET.get("link_type", ""),
+                           date_from=_date(request.GET.get("from")), date_to=_date(request.GET.get("to")))
+    fmt = request.GET.get("format")
+    if fmt == "graphml":
+        resp = HttpResponse(graph.to_graphml(g), content_type="application/graphml+xml")
+        resp["Content-Disposition"] = f'attachment; filename="entity-{entity.pk}.graphml"'
+        return resp
+    if fmt == "csv":
+        resp = HttpResponse(graph.to_csv(g), content_type="text/csv")
+        resp["Content-Disposition"] = f'attachment; filename="entity-{entity.pk}-links.csv"'
+        return resp
+    rows = _mention_rows(request.user, entity)
+    visible_ids = {r["mention"].pk for r in rows}
+    decisions = [d for d in MatchDecision.objects.filter(entity=entity).select_related("mention", "other")
+                 .order_by("-at", "-id")[:50]
+                 if d.mention_id is None or d.mention_id in visible_ids]
+    counties = {r["county"]: "mentioned" for r in rows if r["county"]}
+    county_map = jurisdictions.county_map_svg(counties, f"Counties of records mentioning {entity.display}",
+                                              {"mentioned": "Has a record"}) if counties else ""
+    path = None
+    other = request.GET.get("path_to", "")
+    if other.isdigit():
+        ids = graph.shortest_path(request.user, entity.pk, int(other))
+        path = graph.path_entities(ids) if ids else []
+    return render(request, "entities/entity.html", {
+        "entity": entity, "type_label": type_label(entity.type), "rows": rows, "decisions": decisions,
+        "graph_svg": graph.to_svg(g, entity.pk), "neighbors": [e for pk_, e in g.nodes.items() if pk_ != entity.pk],
+        "county_map": county_map, "path": path, "path_to": other,
+        "may_decide": request.user.role in CENTER_WORKER_ROLES,
+        "watching": Watch.objects.filter(user=request.user, entity=entity, active=True).exists(),
+        "link_types": ["co_mentioned"],
+    })
+
+
+@login_required
+def review_page(request: HttpRequest) -> HttpResponse:
+    candidates = list(MatchDecision.objects.filter(status=MatchDecision.Status.OPEN, mention__isnull=False)
+                      .select_related("entity", "mention").order_by("-at")[:500])
+    ok = eaccess.visible_pairs(request.user, ((d.mention.source_type, d.mention.source_id) for d in candidates))
+    open_decisions = [d for d in candidates if (d.mention.source_type, d.mention.source_id) in ok][:100]
+    return render(request, "entities/review.html", {"decisions": open_decisions})
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    fn = {"confirm": services.confirm, "reject": services.reject, "undo": services.undo}.get(action)
+    if fn is None:
+        raise Http404
+    decision = MatchDecision.objects.filter(pk=pk).first()
+    if decision is None:
+        raise Http404
+    try:
+        fn(request.user, pk, request.POST.get("reason", ""), source_address=source_address(request))
+        messages.success(request, {"confirm": "Match confirmed.", "reject": "Match rejected.",
+                                   "undo": "Decision reversed."}[action])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except (PermissionDenied, AccessDenied) as exc:
+        raise Http404 from exc
+    return redirect("entities:entity", services._live(decision.entity).pk)
+
+
+@login_required
+@require_POST
+def merge_view(request: HttpRequest, pk: int) -> HttpResponse:
+    into = request.POST.get("into", "")
+    try:
+        if not into.isdigit():
+            raise ValidationError({"into": ["Give the number of the entity to merge into."]})
+        services.merge(request.user, pk, int(into), request.POST.get("reason", ""),
+                       source_address=source_address(request))
+        messages.success(request, "Entities merged; the merge can be reversed below.")
+        return redirect("entities:entity", int(into))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except (PermissionDenied, AccessDenied) as exc:
+        raise Http404 from exc
+    return redirect("entities:entity", pk)
+
+
+@login_required
+@require_POST
+def split_view(request: HttpRequest, pk: int) -> HttpResponse:
+    ids = [int(x) for x in request.POST.getlist("mention") if x.isdigit()]
+    try:
+        services.split(request.user, pk, ids, request.POST.get("reason", ""), source_address=source_address(request))
+        messages.success(request, "Mentions split into a new entity; the split can be reversed below.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except (PermissionDenied, AccessDenied) as exc:
+        raise Http404 from exc
+    return redirect("entities:entity", pk)
+
+
+@login_required
+@require_POST
+def watch_view(request: HttpRequest, pk: int) -> HttpResponse:
+    entity = _entity_or_404(request.user, pk)
+    from .watch import toggle_entity_watch
+
+    on = toggle_entity_watch(request.user, entity, source_address=source_address(request))
+    messages.success(request, "You will be told of new records mentioning this entity." if on
+                     else "You no longer watch this entity.")
+    return redirect("entities:entity", entity.pk)
+
+
+@login_required
+@require_POST
+def watch_search_view(request: HttpRequest) -> HttpResponse:
+    from .watch import watch_search
+
+    q = request.POST.get("q", "")
+    try:
+        watch_search(request.user, q, source_address=source_address(request))
+        messages.success(request, "Saved: you will be told of new records matching this search.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(reverse("entities:search") + "?" + urlencode({"q": q}))
+
+
+
+@login_required
+def imports_page(request: HttpRequest) -> HttpResponse:
+    from fusioncenter.core.models import Organization
+
+    from . import imports
+    from .models import ImportBatch, ImportMapping
+
+    if request.user.role not in CENTER_WORKER_ROLES:
+        raise Http404
+    errors: list[str] = []
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        org = Organization.objects.filter(pk=request.POST.get("organization") or 0).first()
+        mapping = {f: request.POST.get(f"map_{f}", "").strip() for f in imports.FIELDS}
+        saved = ImportMapping.objects.filter(pk=request.POST.get("saved_mapping") or 0).first()
+        if saved is not None and not any(mapping.values()):
+            mapping = saved.mapping
+        if upload is None or org is None:
+            errors.append("Choose the partner organization and a file.")
+        else:
+            fmt = "json" if upload.name.lower().endswith(".json") else "csv"
+            try:
+                batch = imports.start_import(request.user, org, upload.name, upload.read(), fmt, mapping,
+                                             save_as=request.POST.get("save_as", ""),
+                                             tlp=request.POST.get("tlp", "AMBER"),
+                                             source_address=source_address(request))
+                return redirect("entities:import", batch.pk)
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+    return render(request, "entities/imports.html", {
+        "errors": errors, "fields": imports.FIELDS,
+        "organizations": Organization.objects.filter(active=True).order_by("name"),
+        "mappings": ImportMapping.objects.select_related("organization").order_by("organization__name", "name"),
+        "batches": ImportBatch.objects.select_related("organization")[:20]})
+
+
+@login_required
+def import_page(request: HttpRequest, pk: int) -> HttpResponse:
+    from .models import ImportBatch
+
+    if request.user.role not in CENTER_WORKER_ROLES:
+        raise Http404
+    batch = ImportBatch.objects.filter(pk=pk).select_related("organization").first()
+    if batch is None:
+        raise Http404
+    return render(request, "entities/import.html", {"batch": batch, "errors": batch.errors[:500]})

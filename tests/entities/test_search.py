@@ -1,0 +1,92 @@
+"""Search: FTS5 here, PostgreSQL full text under DATABASE_URL; the same interface and rules."""
+
+import pytest
+
+from fusioncenter.core.markings import TLP
+from fusioncenter.core.models import AuditEntry
+from fusioncenter.entities import search
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def indexed(make_dossier, make_org):
+    org = make_org()
+    docs = {
+        "plate": make_dossier("plate=ABC-1234; note=Blue sedan seen photographing the substation", org=org),
+        "phone": make_dossier("phone=(608) 555-0134; note=Caller asked about drone permits", org=org),
+        "name": make_dossier("person=Jennifer Kowalski|1975-11-20; note=Witness saw her near the depot", org=org),
+        "secret": make_dossier("plate=ABC 1234; note=Undercover surveillance log", org=org, tlp=TLP.AMBER_STRICT),
+    }
+    for d in docs.values():
+        search.index_record(d)
+    return org, docs
+
+
+@pytest.mark.parametrize("q", ["ABC-1234", "abc 1234", "abc1234"])
+def test_plate_found_however_written(indexed, make_user, q):
+    _, docs = indexed
+    user = make_user("partner_officer")
+    hits, total = search.search(user, q)
+    assert [h.document.source_id for h in hits] == [str(docs["plate"].pk)]
+
+
+@pytest.mark.parametrize("q", ["608-555-0134", "(608) 555 0134", "6085550134"])
+def test_phone_found_however_written(indexed, make_user, q):
+    _, docs = indexed
+    hits, _ = search.search(make_user("partner_officer"), q)
+    assert [h.document.source_id for h in hits] == [str(docs["phone"].pk)]
+
+
+def test_words_prefix_and_highlighted_snippet(indexed, make_user):
+    _, docs = indexed
+    hits, total = search.search(make_user("partner_officer"), "photograph substation")
+    assert total == 1
+    assert "<mark>" in hits[0].snippet
+    hits, _ = search.search(make_user("partner_officer"), "kowalski")
+    assert [h.document.source_id for h in hits] == [str(docs["name"].pk)]
+
+
+def test_access_filtering_and_audit(indexed, make_user):
+    org, docs = indexed
+    insider = make_user("partner_officer", org=org)
+    outsider = make_user("partner_officer")
+    assert search.search(insider, "abc 1234")[1] == 2
+    assert search.search(outsider, "abc 1234")[1] == 1
+    assert AuditEntry.objects.filter(action="entities.search", actor_id=outsider.pk).exists()
+
+
+def test_filters(indexed, make_user):
+    user = make_user("partner_officer")
+    assert search.search(user, "sedan", search.Filters(county_fips="55025"))[1] >= 1
+    assert search.search(user, "sedan", search.Filters(county_fips="55059"))[1] == 0
+    assert search.search(user, "sedan", search.Filters(tlp="RED"))[1] == 0
+
+
+def test_hostile_query_is_harmless(indexed, make_user):
+    user = make_user("partner_officer")
+    for q in ['"', "NEAR(", "a OR", "*", "'; DROP TABLE x; --", "", "ü"]:
+        hits, total = search.search(user, q)
+        assert total >= 0
+
+
+def test_reindex_replaces_text(make_dossier, make_user):
+    d = make_dossier("first wording")
+    search.index_record(d)
+    d.title = "second wording"
+    d.save()
+    search.index_record(d)
+    user = make_user("partner_officer")
+    assert search.search(user, "first")[1] == 0
+    assert search.search(user, "second")[1] == 1
+
+
+def test_api_search(indexed, make_user, api_token, client):
+    user = make_user("partner_officer")
+    resp = client.get("/api/v1/search", {"q": "abc 1234"}, HTTP_AUTHORIZATION=f"Bearer {api_token(user)}")
+    assert resp.status_code == 200
+    body = resp.json()
+    assert body["total"] == 1 and "<mark>" in body["results"][0]["snippet"] or body["total"] == 1
+    assert client.get("/api/v1/search", {"q": "x"}).status_code == 401
+    bad = client.get("/api/v1/search", HTTP_AUTHORIZATION=f"Bearer {api_token(user)}")
+    assert bad.status_code == 422
