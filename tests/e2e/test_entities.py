@@ -1,9 +1,8 @@
 """An analyst finds that two reports from different counties share a vehicle, opens the link chart and
 confirms the match, in a real browser with axe-core on every page.
 
-The reports are real SAR reports made through `fusioncenter.sar.services`. Until the sar app registers
-itself with the entity index (see docs/entities.md, "Registering a record type"), the test registers
-`sar.Report` the same way the sar app would.
+The reports are real SAR reports made through `fusioncenter.sar.services`; the sar app registers its
+reports with the entity index and search (sar/indexing.py) and indexes each one after it is saved.
 """
 
 from __future__ import annotations
@@ -15,46 +14,8 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-def _sar_mentions(report):
-    from fusioncenter.entities.schema import MentionInput
-
-    out = []
-    for v in report.vehicles.all():
-        if v.plate or v.vin:
-            out.append(MentionInput("vehicle", "vehicle", v.plate or v.vin,
-                                    {"plate": v.plate, "plate_state": v.plate_state, "vin": v.vin, "make": v.make,
-                                     "model": v.model, "color": v.color}))
-    for s in report.subjects.all():
-        if s.name:
-            out.append(MentionInput("person", "subject", s.name, {"full_name": s.name, "dob": s.date_of_birth or "",
-                                                                  "sex": s.sex}))
-    for i in report.identifiers.all():
-        kind = {"phone": "phone", "email": "email", "address": "location"}[i.kind]
-        out.append(MentionInput(kind, i.kind, i.value))
-    return out
-
-
-@pytest.fixture
-def sar_registered():
-    from django.urls import reverse
-
-    from fusioncenter.entities import registry
-    from fusioncenter.sar.models import Report
-
-    registry.register_mention_source(
-        Report, _sar_mentions, date=lambda r: r.observed_at, url=lambda r: reverse("sar:detail", args=[r.pk]),
-        describe=lambda r: f"SAR {r.receipt}", county_fips=lambda r: r.county.fips if r.county_id else "")
-    registry.register_search_source(
-        Report, lambda r: {"title": f"SAR {r.receipt}: {r.summary}", "body": r.narrative,
-                           "keys": [v.plate for v in r.vehicles.all()]},
-        lambda r: {"date": r.observed_at, "county_fips": r.county.fips if r.county_id else ""},
-        url=lambda r: reverse("sar:detail", args=[r.pk]))
-    yield
-    registry.unregister("sar.report")
-
-
 def test_analyst_confirms_shared_vehicle(page, live_server, make_user, make_org, centers, browser_sign_in,
-                                         check_a11y, sar_registered):
+                                         check_a11y):
     from fusioncenter.entities import search, services
     from fusioncenter.entities.models import MatchDecision
     from fusioncenter.sar import services as sar

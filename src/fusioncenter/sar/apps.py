@@ -20,6 +20,7 @@ class SarConfig(AppConfig):
                             order=22)
         home_panels.register(sar_panel, order=20)
 
-        from .retention import register
+        from . import indexing, retention
 
-        register()
+        retention.register()
+        indexing.register()

@@ -12,9 +12,12 @@ from django_tasks import task
 @task()
 def extract_report(report_id: int) -> int:
     from . import services
+    from .indexing import index
     from .models import Report
 
     report = Report.objects.filter(pk=report_id).first()
     if report is None:
         return 0
-    return services.run_extraction(report)
+    made = services.run_extraction(report)
+    index(report)
+    return made
