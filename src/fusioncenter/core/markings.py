@@ -22,8 +22,6 @@ class TLP(models.TextChoices):
     RED = "RED", "TLP:RED"
 
 
-TLP_ORDER = [TLP.CLEAR, TLP.GREEN, TLP.AMBER, TLP.AMBER_STRICT, TLP.RED]
-
 _CUI_BANNER = re.compile(r"^CUI(//(SP-)?[A-Z][A-Z0-9-]*(/(SP-)?[A-Z][A-Z0-9-]*)*)?(//[A-Z][A-Z0-9 ,/-]*)?$")
 
 

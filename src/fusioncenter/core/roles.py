@@ -41,5 +41,3 @@ LAW_ENFORCEMENT_DISCIPLINES = frozenset(
 CENTER_STAFF_ROLES = frozenset({Role.ANALYST, Role.SUPERVISOR, Role.PRIVACY_OFFICER})
 # Roles that work records of their center's queue.
 CENTER_WORKER_ROLES = frozenset({Role.ANALYST, Role.SUPERVISOR})
-# Roles whose accounts must enrol multi-factor authentication: every role (CJIS IA-2).
-MFA_REQUIRED_ROLES = frozenset(Role)

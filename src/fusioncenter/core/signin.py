@@ -175,8 +175,3 @@ def new_recovery_codes(user: User) -> list[str]:
         codes.append(code)
         RecoveryCode.objects.create(user=user, code_hash=_hash_code(code))
     return codes
-
-
-def current_code(device: TOTPDevice, at: dt.datetime | None = None) -> str:
-    """The code an authenticator would show now (used by the demo printout and tests)."""
-    return pyotp.TOTP(device.secret).at(int((at or clock.now()).timestamp()))
