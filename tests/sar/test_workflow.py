@@ -285,3 +285,19 @@ def test_extraction_runs_as_a_task_after_commit(staff, payload, django_capture_o
         report = services.submit_partner(staff["officer"], as_service(payload()))
     report.refresh_from_db()
     assert report.extraction_done and report.suggestions.filter(kind="plate", normalized="ABC1234").exists()
+
+
+def test_an_accepted_suggestion_reaches_the_entity_index(staff, payload, django_capture_on_commit_callbacks):
+    from fusioncenter.entities.models import Mention
+
+    from .conftest import as_service
+
+    narrative = "The driver of a gray van, WI plate XYZ-9876, photographed the gate locks twice."
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.submit_partner(staff["officer"], as_service(payload(narrative=narrative, vehicles=[])))
+    plate = report.suggestions.get(kind="plate", normalized="XYZ9876")
+    mentions = Mention.objects.filter(source_type="sar.report", source_id=str(report.pk), entity_type="vehicle")
+    assert not mentions.exists(), "a suggestion is not a fact until an analyst accepts it"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.decide_suggestion(staff["wsic_analyst"], plate, True)
+    assert mentions.filter(raw_value__icontains="XYZ9876").exists()

@@ -67,6 +67,11 @@ def decide_suggestion(user: User, suggestion: Suggestion, accept: bool, *, sourc
             else:
                 Identifier.objects.create(report=report, kind=suggestion.kind, value=suggestion.value,
                                           key=suggestion.normalized)
+            # the accepted value joins the entity index and search (the task re-indexes idempotently)
+            from ..tasks import extract_report
+
+            report_id = report.pk
+            transaction.on_commit(lambda: extract_report.enqueue(report_id))
         audit.record(user, "sar_suggestion_" + ("accept" if accept else "reject"), report,
                      source_address=source_address, detail={"suggestion": suggestion.pk, "kind": suggestion.kind})
     return suggestion
