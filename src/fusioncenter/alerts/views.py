@@ -196,22 +196,26 @@ def request_new(request: HttpRequest) -> HttpResponse:
 @law_enforcement_only
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     req = _visible_request(request, pk)
-    evaluation = services.evaluate(req)
-    alert = Alert.objects.filter(request=req).first()
+    return _request_page(request, req)
+
+
+def _request_page(request: HttpRequest, req, approve_form=None, decline_form=None, status: int = 200) -> HttpResponse:
+    """The request page with its criteria checklist; re-shown with a form's errors after a refused decision."""
     return render(
         request,
         "alerts/request_detail.html",
         {
             "req": req,
-            "evaluation": evaluation,
-            "alert": alert,
+            "evaluation": services.evaluate(req),
+            "alert": Alert.objects.filter(request=req).first(),
             "events": req.events.select_related("actor"),
             "coordinator": services.is_coordinator(request.user) and req.status == RequestStatus.REQUESTED,
-            "approve_form": ApproveForm(),
-            "decline_form": DeclineForm(),
+            "approve_form": approve_form or ApproveForm(),
+            "decline_form": decline_form or DeclineForm(),
             "MET": criteria.MET,
             "MISSING": criteria.MISSING,
         },
+        status=status,
     )
 
 
@@ -243,22 +247,7 @@ def request_approve(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Approved: the alert is issued.")
             return redirect("alerts:alert_manage", pk=alert.pk)
-    return render(
-        request,
-        "alerts/request_detail.html",
-        {
-            "req": req,
-            "evaluation": services.evaluate(req),
-            "alert": None,
-            "events": req.events.all(),
-            "coordinator": services.is_coordinator(request.user),
-            "approve_form": form,
-            "decline_form": DeclineForm(),
-            "MET": criteria.MET,
-            "MISSING": criteria.MISSING,
-        },
-        status=422,
-    )
+    return _request_page(request, req, approve_form=form, status=422)
 
 
 @law_enforcement_only
@@ -274,22 +263,7 @@ def request_decline(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Declined. The requesting agency sees your reason.")
             return redirect("alerts:request_detail", pk=req.pk)
-    return render(
-        request,
-        "alerts/request_detail.html",
-        {
-            "req": req,
-            "evaluation": services.evaluate(req),
-            "alert": None,
-            "events": req.events.all(),
-            "coordinator": services.is_coordinator(request.user),
-            "approve_form": ApproveForm(),
-            "decline_form": form,
-            "MET": criteria.MET,
-            "MISSING": criteria.MISSING,
-        },
-        status=422,
-    )
+    return _request_page(request, req, decline_form=form, status=422)
 
 
 def _managed_alert(request: HttpRequest, pk: int) -> Alert:
