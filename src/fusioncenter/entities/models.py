@@ -144,7 +144,13 @@ class SearchDocument(models.Model):
     """The searchable text of one record (one row per record), kept by `search.index_record`.
 
     The full-text index itself is the FTS5 virtual table (SQLite) or the `document` tsvector's GIN
-    index (PostgreSQL), created in the migration.
+    index (PostgreSQL), created in the migrations.
+
+    The record's marking fields are copied here under the names `MarkedRecord` gives them, so the
+    query can pass this table itself through `core.access.visible` and a search at a million
+    documents never has to examine candidates the user may not see. The copy only narrows: the
+    page shown is checked again against the records themselves (see `search.search`).
+    Foreign keys without database constraints: a copy must never block a purge or a user's removal.
     """
 
     source_type = models.CharField(max_length=100)
@@ -158,6 +164,14 @@ class SearchDocument(models.Model):
     center_code = models.CharField(max_length=16, blank=True)
     tlp = models.CharField(max_length=16, blank=True)
     record_class = models.CharField(max_length=32, blank=True)
+    les = models.BooleanField(default=True, help_text="Copied from the record; True until indexed (hides).")
+    cui = models.CharField(max_length=120, blank=True)
+    center = models.ForeignKey("core.Center", on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+                               blank=True, related_name="+")
+    owner_organization = models.ForeignKey(Organization, on_delete=models.DO_NOTHING, db_constraint=False,
+                                           null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False,
+                                   null=True, blank=True, related_name="+")
     updated_at = models.DateTimeField(default=clock.now)
 
     class Meta:

@@ -16,13 +16,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from fusioncenter.core import audit, clock
+from fusioncenter.core import access, audit, clock
+from fusioncenter.core.models import Center
+from fusioncenter.core.roles import Role
 
-from . import access as eaccess
 from . import normalize as nz
 from . import registry
 from .models import SearchDocument, Watch
@@ -30,7 +33,9 @@ from .models import SearchDocument, Watch
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 HL_START, HL_END = "\x02", "\x03"
 MAX_RESULTS = 200
-MAX_CANDIDATES = 5000  # matches examined per query (newest first); totals above it read "5000"
+MAX_CANDIDATES = 5000  # matches counted per query; totals above it read "5000"
+# The record fields `core.access.visible` reads, copied onto each document under the same names.
+MARKING_FIELDS = ("record_class", "tlp", "les", "cui", "center_id", "owner_organization_id", "created_by_id")
 
 
 def is_postgres() -> bool:
@@ -101,6 +106,7 @@ def index_record(record: Any, actor: Any = "system", *, audit_entry: bool = True
     for value in text.get("keys") or []:
         keys.extend(key_forms(str(value)))
     center = getattr(record, "center", None)
+    markings = record_markings(record)
     with transaction.atomic():
         # External-content FTS5 removes a row's terms by reading the row as it was indexed: do it
         # before the row changes.
@@ -115,8 +121,7 @@ def index_record(record: Any, actor: Any = "system", *, audit_entry: bool = True
                 "county_fips": str(filters.get("county_fips") or "")[:5],
                 "category": str(filters.get("category") or "")[:64],
                 "center_code": getattr(center, "code", "") or "",
-                "tlp": getattr(record, "tlp", ""),
-                "record_class": getattr(record, "record_class", ""),
+                **markings,
                 "updated_at": clock.now(),
             })
         _sync_fts(doc)
@@ -125,6 +130,16 @@ def index_record(record: Any, actor: Any = "system", *, audit_entry: bool = True
         if created and notify:
             transaction.on_commit(lambda: _notify_watches(doc.pk))
     return doc
+
+
+def record_markings(record: Any) -> dict[str, Any]:
+    """The record's marking fields for its document; a missing one takes the value that hides."""
+    out = {name: getattr(record, name, None) for name in MARKING_FIELDS}
+    out["record_class"] = out["record_class"] or ""
+    out["tlp"] = out["tlp"] or ""
+    out["cui"] = out["cui"] or ""
+    out["les"] = True if out["les"] is None else bool(out["les"])
+    return out
 
 
 def _sync_fts(doc: SearchDocument) -> None:
@@ -188,8 +203,8 @@ def _match(qs, q: str):
         tq = tsquery(q)
         if not tq:
             return None
-        return qs.extra(where=["to_tsvector('simple', title || ' ' || body || ' ' || keys) "
-                               "@@ to_tsquery('simple', %s)"], params=[tq])
+        # `document` is the stored tsvector column (migration 0004), GIN-indexed
+        return qs.extra(where=["entities_searchdocument.document @@ to_tsquery('simple', %s)"], params=[tq])
     fq = fts5_query(q)
     if not fq:
         return None
@@ -214,28 +229,81 @@ def search(user: Any, q: str, filters: Filters | None = None, *, limit: int = 50
                         ("tlp", filters.tlp), ("center_code", filters.center)):
         if value:
             base = base.filter(**{name: value})
-    matched = _match(base, q)
+    # Step 1, in the full-text query itself: the documents' copied markings through core.access.
+    matched = _match(prefilter(user, base), q)
     audit.record(user, "entities.search", object_type="search", source_address=source_address,
                  detail={"terms": len(_TOKEN.findall(q)), "filters": sorted(k for k, v in vars(filters).items() if v)})
     if matched is None:
         return [], 0
-    # Newest candidates first, then the access decision on their records (see access.py for why two steps).
-    rows = list(matched.order_by("-date", "-id").values_list("pk", "source_type", "source_id")[:MAX_CANDIDATES])
-    ok = eaccess.visible_pairs(user, ((t, i) for _, t, i in rows))
-    visible_ids = [pk for pk, t, i in rows if (t, i) in ok]
-    total = len(visible_ids)
+    ordered = matched.order_by("-date", "-id")
+    total = ordered[:MAX_CANDIDATES].count()
     limit = max(1, min(limit, MAX_RESULTS))
-    page_ids = visible_ids[offset:offset + limit]
-    by_id = SearchDocument.objects.in_bulk(page_ids)
-    docs = [by_id[i] for i in page_ids if i in by_id]
-    snippets = _snippets(q, [d.pk for d in docs])
+    # Step 2, on the page only: the records themselves through core.access. A stale copy (a record
+    # re-marked and not yet re-indexed) can therefore hide a result but never show one.
+    shown: list[tuple[int, Any]] = []
+    start, window, refused = max(0, offset), limit + 10, 0
+    while len(shown) < limit:
+        rows = list(ordered.values_list("pk", "source_type", "source_id")[start:start + window])
+        allowed = _visible_records(user, rows)
+        for pk, label, sid in rows:
+            if (label, sid) in allowed:
+                shown.append((pk, allowed[(label, sid)]))
+            else:
+                refused += 1
+        if len(rows) < window:
+            break
+        start += window
+    shown = shown[:limit]
+    by_id = SearchDocument.objects.in_bulk([pk for pk, _ in shown])
+    snippets = _snippets(q, [pk for pk, _ in shown])
     hits = []
-    for d in docs:
+    for pk, record in shown:
+        d = by_id.get(pk)
+        if d is None:
+            continue
         src = registry.search_source(d.source_type)
-        record = src.model._default_manager.filter(pk=d.source_id).first() if src and src.url else None
         hits.append(Hit(d, snippets.get(d.pk) or escape(d.body[:200]),
-                        src.url(record) if record is not None else ""))
-    return hits, total
+                        src.url(record) if src is not None and src.url else ""))
+    return hits, max(total - refused, offset + len(hits))
+
+
+def prefilter(user: Any, documents: QuerySet) -> QuerySet:
+    """The documents whose copied markings `core.access.visible` lets `user` see.
+
+    `visible` reads shares and need-to-know statements by the record's own type and id, which a
+    document does not have; the documents of records shared with the user (or their organization)
+    or opened by a statement are added back here, and step 2 decides on them like on any other.
+    """
+    seen = access.visible(user, documents)
+    if not access.is_signed_in(user) or not user.is_active or user.locked_at is not None \
+            or user.role == Role.PRIVACY_OFFICER:
+        return seen  # nothing to add: anonymous and blocked users have no ties; the officer sees all
+    from fusioncenter.core.models import NeedToKnow, Share
+
+    tied = Q(pk__in=[])
+    for label, src in registry.search_sources().items():
+        ct = ContentType.objects.get_for_model(src.model)
+        to_user = Q(user=user) | (Q(organization_id=user.organization_id) if user.organization_id else Q(pk__in=[]))
+        shared = Share.objects.filter(to_user, content_type=ct).values("object_id")
+        stated = NeedToKnow.objects.filter(content_type=ct, user=user, expires_at__gt=clock.now()).values("object_id")
+        tied |= Q(source_type=label) & (Q(source_id__in=shared) | Q(source_id__in=stated))
+    return seen | documents.filter(tied)
+
+
+def _visible_records(user: Any, rows: list[tuple[int, str, str]]) -> dict[tuple[str, str], Any]:
+    """The records of `rows` that `core.access.visible` lets `user` see, keyed by (type, id)."""
+    by_type: dict[str, list[str]] = {}
+    for _, label, sid in rows:
+        by_type.setdefault(label, []).append(sid)
+    out: dict[tuple[str, str], Any] = {}
+    for label, ids in by_type.items():
+        src = registry.search_source(label)
+        if src is None:
+            continue  # a type nobody registers is not shown (deny by default)
+        keys = [i for i in ids if i.isdigit()] if src.model._meta.pk.get_internal_type().endswith("AutoField") else ids
+        for record in access.visible(user, src.model._default_manager.filter(pk__in=keys)):
+            out[(label, str(record.pk))] = record
+    return out
 
 
 def _highlight(text: str) -> SafeString:
@@ -270,19 +338,19 @@ def index_records_bulk(records: list[Any]) -> int:
     src = registry.search_source(label)
     docs = []
     now = clock.now()
+    codes = dict(Center.objects.values_list("pk", "code"))  # not one query per record for its center
     for record in records:
         text = src.text_fn(record) or {}
         filters = (src.filters_fn(record) if src.filters_fn else {}) or {}
         keys: list[str] = []
         for value in text.get("keys") or []:
             keys.extend(key_forms(str(value)))
-        center = getattr(record, "center", None)
         docs.append(SearchDocument(
             source_type=label, source_id=str(record.pk), title=str(text.get("title") or "")[:300],
             body=str(text.get("body") or ""), keys=" ".join(dict.fromkeys(keys)), date=filters.get("date"),
             county_fips=str(filters.get("county_fips") or "")[:5], category=str(filters.get("category") or "")[:64],
-            center_code=getattr(center, "code", "") or "", tlp=getattr(record, "tlp", ""),
-            record_class=getattr(record, "record_class", ""), updated_at=now))
+            center_code=codes.get(getattr(record, "center_id", None), ""), **record_markings(record),
+            updated_at=now))
     SearchDocument.objects.bulk_create(docs, batch_size=1000)
     if not is_postgres():
         with connection.cursor() as cur:
