@@ -16,7 +16,7 @@ from tests.access_app.models import RetainedDossier
 from .conftest import DISTINCTIVE
 
 PAGES = ["privacy:console", "privacy:reviews", "privacy:record", "privacy:disseminations", "privacy:tombstones",
-         "privacy:unusual", "privacy:cases", "privacy:report"]
+         "privacy:unusual", "privacy:cases", "privacy:report", "privacy:imminent_danger_list"]
 
 
 @pytest.fixture

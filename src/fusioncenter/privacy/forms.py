@@ -96,3 +96,47 @@ class ReportForm(forms.Form):
 
 class UnusualForm(forms.Form):
     days = forms.IntegerField(label="Days back", min_value=1, max_value=366, initial=30, required=False)
+
+
+class ImminentDangerForm(forms.Form):
+    """The imminent-danger release (28 CFR 23.20(f)): who, what, to whom, and the danger, in writing."""
+
+    record_type = forms.ChoiceField(label="Record type")
+    object_id = forms.CharField(label="Record number", max_length=64)
+    recipient_kind = forms.ChoiceField(label="Who received it", widget=forms.RadioSelect, choices=[
+        ("user", "A user of this system"),
+        ("organization", "An agency in this system"),
+        ("outside", "A person outside the system (for example a school principal or a utility manager)"),
+    ])
+    recipient_username = forms.CharField(label="Their user name", max_length=150, required=False)
+    recipient_organization = forms.ModelChoiceField(label="The agency", required=False, queryset=None)
+    recipient_name = forms.CharField(label="Their name", max_length=200, required=False)
+    recipient_description = forms.CharField(label="Their position, agency and how you reached them", max_length=300,
+                                            required=False)
+    danger_to = forms.ChoiceField(label="The danger is to", widget=forms.RadioSelect, choices=[
+        ("life", "Life"), ("property", "Property"), ("both", "Life and property")])
+    danger = forms.CharField(
+        label="The imminent danger", widget=forms.Textarea(attrs={"rows": 4}), max_length=5000,
+        help_text="Who or what is threatened, by what, and how soon. The privacy officer reviews this.")
+    disclosed = forms.CharField(label="What you told or gave them", widget=forms.Textarea(attrs={"rows": 3}),
+                                max_length=5000, help_text="Only what was necessary to avoid the danger.")
+    channel = forms.ChoiceField(label="How", choices=[
+        ("spoken", "By telephone or in person"), ("email", "E-mail"), ("export", "A file")])
+    confirmed = forms.BooleanField(
+        label="The recipient has no right or need to know under the normal rule, and the release is necessary "
+              "to avoid imminent danger to life or property.", required=False)
+
+    def __init__(self, *args, **kwargs):
+        from fusioncenter.core.models import Organization
+
+        super().__init__(*args, **kwargs)
+        self.fields["record_type"].choices = [(rt.label, rt.verbose_name) for rt in registry.record_types()]
+        self.fields["recipient_organization"].queryset = Organization.objects.filter(active=True).order_by("name")
+
+
+class ImminentDangerReviewForm(forms.Form):
+    outcome = forms.ChoiceField(label="Review outcome", widget=forms.RadioSelect, choices=[
+        ("justified", "Justified: the exception applied"),
+        ("not_justified", "Not justified: the exception did not apply"),
+    ])
+    note = forms.CharField(label="What the review found", widget=forms.Textarea(attrs={"rows": 3}))

@@ -140,6 +140,11 @@ class Dissemination(models.Model):
         EMAIL = "email", "E-mail"
         API = "api", "API read by a partner system"
         PORTAL = "portal", "Shown in the portal"
+        SPOKEN = "spoken", "Told by telephone or in person"
+
+    class Basis(models.TextChoices):
+        NEED_TO_KNOW = "need_to_know", "Right-to-know and need-to-know (28 CFR 23.20(e))"
+        IMMINENT_DANGER = "imminent_danger", "Imminent danger to life or property (28 CFR 23.20(f))"
 
     record_type = models.CharField(max_length=100, db_index=True)
     object_id = models.CharField(max_length=64, db_index=True)
@@ -150,6 +155,11 @@ class Dissemination(models.Model):
                                        related_name="+")
     recipient_organization = models.ForeignKey("core.Organization", on_delete=models.PROTECT, null=True,
                                                blank=True, related_name="+")
+    recipient_name = models.CharField(max_length=200, blank=True,
+                                      help_text="A person outside the system (imminent-danger releases only).")
+    recipient_description = models.CharField(max_length=300, blank=True,
+                                             help_text="Their position, agency and how they were reached.")
+    basis = models.CharField(max_length=16, choices=Basis.choices, default=Basis.NEED_TO_KNOW, db_index=True)
     right_to_know = models.CharField(max_length=300, help_text="The recipient's right-to-know basis.")
     need_to_know = models.TextField(help_text="The sender's statement. Replaced when the record is purged.")
     channel = models.CharField(max_length=16, choices=Channel.choices)
@@ -161,10 +171,58 @@ class Dissemination(models.Model):
         indexes = [models.Index(fields=["record_type", "object_id"])]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(recipient_user__isnull=False) | models.Q(recipient_organization__isnull=False),
+                condition=models.Q(recipient_user__isnull=False) | models.Q(recipient_organization__isnull=False)
+                | ~models.Q(recipient_name=""),
                 name="privacy_dissemination_has_recipient",
             )
         ]
+
+    @property
+    def imminent_danger(self) -> bool:
+        return self.basis == self.Basis.IMMINENT_DANGER
+
+    @property
+    def recipient_label(self) -> str:
+        """Who received it, for lists: the user, the agency, or the outside person and their position."""
+        if self.recipient_user_id:
+            return str(self.recipient_user)
+        if self.recipient_organization_id:
+            return str(self.recipient_organization)
+        return f"{self.recipient_name} ({self.recipient_description})" if self.recipient_description \
+            else self.recipient_name
+
+
+class ImminentDangerRelease(models.Model):
+    """The facts of a release under the imminent-danger exception (28 CFR 23.20(f)), for review after it.
+
+    One per `Dissemination` with basis imminent_danger. The privacy officer reviews each one after the
+    fact and records whether the exception applied; the danger and what was told are blanked when the
+    record is purged.
+    """
+
+    class DangerTo(models.TextChoices):
+        LIFE = "life", "Life"
+        PROPERTY = "property", "Property"
+        BOTH = "both", "Life and property"
+
+    class Review(models.TextChoices):
+        PENDING = "pending", "Awaiting the privacy officer's review"
+        JUSTIFIED = "justified", "Justified: the exception applied"
+        NOT_JUSTIFIED = "not_justified", "Not justified: the exception did not apply"
+
+    dissemination = models.OneToOneField(Dissemination, on_delete=models.PROTECT, related_name="danger")
+    danger_to = models.CharField(max_length=8, choices=DangerTo.choices)
+    danger = models.TextField(help_text="The written description of the imminent danger. Blanked on purge.")
+    disclosed = models.TextField(help_text="What was told or given to the recipient. Blanked on purge.")
+    normal_refusal = models.CharField(max_length=300, help_text="Why the normal rule would not release it.")
+    review = models.CharField(max_length=16, choices=Review.choices, default=Review.PENDING, db_index=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-dissemination__at", "-id"]
 
 
 class RedressCase(models.Model):

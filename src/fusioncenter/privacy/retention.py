@@ -34,7 +34,7 @@ from fusioncenter.core.models import NeedToKnow, Share
 from fusioncenter.core.roles import Role
 
 from . import conf, policies, registry
-from .models import Dissemination, RecordClassPolicy, ReviewHistory, ReviewItem, Tombstone
+from .models import Dissemination, ImminentDangerRelease, RecordClassPolicy, ReviewHistory, ReviewItem, Tombstone
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def run(as_of: dt.date | None = None) -> RunResult:
         # recent purges are vacuumed again on the following days' runs.
         for rt in registry.record_types():
             tables |= _model_tables(rt.model)
-        tables |= {m._meta.db_table for m in (Dissemination, ReviewHistory, Share, NeedToKnow)}
+        tables |= {m._meta.db_table for m in (Dissemination, ImminentDangerRelease, ReviewHistory, Share, NeedToKnow)}
     vacuum(tables)
     with transaction.atomic():
         audit.record("system", "privacy_retention_run", object_type="privacy.run", object_id=as_of.isoformat(),
@@ -279,6 +279,9 @@ def purge_record(actor: Any, record: Any, *, reason: str, source_address: str | 
             Share.objects.filter(content_type=ct, object_id=oid).delete()
             NeedToKnow.objects.filter(content_type=ct, object_id=oid).delete()
             Dissemination.objects.filter(record_type=label, object_id=oid).update(need_to_know=PURGED_STATEMENT)
+            ImminentDangerRelease.objects.filter(dissemination__record_type=label,
+                                                 dissemination__object_id=oid).update(danger=PURGED_STATEMENT,
+                                                                                      disclosed="")
             ReviewHistory.objects.filter(record_type=label, object_id=oid).update(
                 justification="", reasonable_suspicion="", criminal_predicate="")
             ReviewHistory.objects.create(record_type=label, object_id=oid, action=ReviewHistory.Action.PURGED,
@@ -291,7 +294,8 @@ def purge_record(actor: Any, record: Any, *, reason: str, source_address: str | 
                          detail={"reason": reason, "policy": code, "tombstone": tombstone.pk,
                                  "files": len(files)})
             transaction.on_commit(lambda: _erase_files(files))
-            tables |= {t._meta.db_table for t in (Dissemination, ReviewHistory, Share, NeedToKnow)}
+            tables |= {t._meta.db_table for t in (Dissemination, ImminentDangerRelease, ReviewHistory, Share,
+                                                  NeedToKnow)}
             if vacuum_tables is None:
                 transaction.on_commit(lambda: vacuum(tables))
             else:

@@ -24,7 +24,7 @@ from fusioncenter.core.requestinfo import source_address
 from fusioncenter.core.roles import Role
 
 from . import conf, dissemination, forms, oversight, redress, registry, retention
-from .models import Dissemination, RecordClassPolicy, RedressCase, ReviewItem, Tombstone
+from .models import Dissemination, ImminentDangerRelease, RecordClassPolicy, RedressCase, ReviewItem, Tombstone
 
 THANKS_KEY = "privacy_redress_reference"
 
@@ -88,7 +88,8 @@ def console(request: HttpRequest) -> HttpResponse:
     return render(request, "privacy/console.html", {
         "queue": queue[:10], "queue_total": len(queue), "overdue_reviews": sum(1 for r in queue if r.overdue),
         "cases": cases[:10], "cases_total": cases.count(), "overdue_cases": cases.filter(due_on__lt=today).count(),
-        "findings": len(findings), "purges": Tombstone.objects.all()[:5],
+        "findings": len(findings), "danger_pending": dissemination.imminent_danger_releases(pending_only=True).count(),
+        "purges": Tombstone.objects.all()[:5],
         "disseminations": Dissemination.objects.select_related("recipient_user", "recipient_organization")[:5],
         "lookup": forms.RecordLookupForm(), "policies": RecordClassPolicy.objects.all(),
         "record_types": registry.record_types(), "report_form": forms.ReportForm(),
@@ -308,3 +309,84 @@ def run_retention(request: HttpRequest) -> HttpResponse:
     result = retention.run()
     messages.info(request, f"Retention run: {len(result.queued)} queued for review, {len(result.purged)} purged.")
     return redirect(reverse("privacy:reviews"))
+
+
+# --- the imminent-danger exception (28 CFR 23.20(f)) -------------------------------------------------
+
+
+def _danger_recipient(form) -> tuple[object | None, str, str]:
+    """The recipient the form names: (user or organization, outside name, outside description)."""
+    d = form.cleaned_data
+    kind = d["recipient_kind"]
+    if kind == "user":
+        username = (d.get("recipient_username") or "").strip()
+        user = User.objects.filter(username=username).first() if username else None
+        if user is None:
+            form.add_error("recipient_username", "No user with that user name.")
+        return user, "", ""
+    if kind == "organization":
+        if d.get("recipient_organization") is None:
+            form.add_error("recipient_organization", "Choose the agency.")
+        return d.get("recipient_organization"), "", ""
+    return None, d.get("recipient_name") or "", d.get("recipient_description") or ""
+
+
+@login_required
+def imminent_danger(request: HttpRequest) -> HttpResponse:
+    """Record a release to someone the normal rule refuses, made to avoid imminent danger.
+
+    Open to every signed-in user: the service decides (the sender must be able to pass the record
+    on); a link from a refused dissemination can fill in the record with ?record_type=&object_id=.
+    """
+    initial = {k: request.GET[k] for k in ("record_type", "object_id") if k in request.GET}
+    form = forms.ImminentDangerForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        record = registry.load(d["record_type"], d["object_id"].strip())
+        recipient, name, description = _danger_recipient(form)
+        if record is None:
+            form.add_error("object_id", "No such record.")
+        if not form.errors:
+            try:
+                row = dissemination.release_for_imminent_danger(
+                    request.user, record, recipient=recipient, recipient_name=name,
+                    recipient_description=description, danger_to=d["danger_to"], danger=d["danger"],
+                    disclosed=d["disclosed"], channel=d["channel"], confirmed=d["confirmed"],
+                    source_address=source_address(request))
+            except dissemination.DisseminationRefused as exc:
+                form.add_error(None, [f"Refused: {why}" for _, why in exc.refusals])
+            except ValidationError as exc:
+                _errors_into(form, exc)
+            else:
+                messages.success(request, f"Release recorded as dissemination {row.pk} and flagged for the privacy "
+                                          "officer's review.")
+                return redirect("core:home")
+    return render(request, "privacy/imminent_danger_form.html", {"form": form},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def imminent_danger_list(request: HttpRequest) -> HttpResponse:
+    _officer(request)
+    releases = dissemination.imminent_danger_releases()
+    return render(request, "privacy/imminent_danger_list.html", {
+        "releases": releases, "pending": releases.filter(review=ImminentDangerRelease.Review.PENDING).count()})
+
+
+@login_required
+def imminent_danger_review(request: HttpRequest, pk: int) -> HttpResponse:
+    _officer(request)
+    release = get_object_or_404(dissemination.imminent_danger_releases(), pk=pk)
+    form = forms.ImminentDangerReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dissemination.review_imminent_danger(request.user, release, outcome=form.cleaned_data["outcome"],
+                                                 note=form.cleaned_data["note"],
+                                                 source_address=source_address(request))
+        except ValidationError as exc:
+            _errors_into(form, exc)
+        else:
+            messages.success(request, "Review recorded.")
+            return redirect("privacy:imminent_danger_list")
+    return render(request, "privacy/imminent_danger_review.html", {
+        "release": release, "d": release.dissemination, "form": form}, status=400 if form.errors else 200)
