@@ -12,6 +12,8 @@ the delivery's idempotency key, so a copy re-sent after a crash carries the same
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -28,7 +30,7 @@ from django.utils.module_loading import import_string
 
 from fusioncenter.core import clock
 
-from . import conf
+from . import attachments, conf
 from .addresses import sms_digits
 from .models import Channel, Message, PortalNotice
 
@@ -232,6 +234,34 @@ def build_email(message: Message) -> EmailMessage:
     return email
 
 
+def _attachment_for(job: Job, message: Message) -> attachments.File | None:
+    """Render the message's attachment for this recipient now, or None when it has none.
+
+    Refused by the provider (withdrawn, no access, too large): the row fails and is not retried.
+    Any other error (a renderer fault, a provider missing from this process): retried later.
+    """
+    if not message.attachment_provider:
+        return None
+    try:
+        return attachments.render(message.attachment_provider, message.attachment_ref, job.recipient_id)
+    except attachments.Refused as exc:
+        raise PermanentFailure(f"attachment_{exc.code}"[:200])
+    except LookupError:
+        raise TemporaryFailure("attachment_provider_missing")
+    except Exception as exc:  # noqa: BLE001 - a provider fault is retried like a mail server fault
+        log.exception("attachment provider %s failed for delivery %s", message.attachment_provider, job.id)
+        raise TemporaryFailure(f"attachment_{type(exc).__name__}"[:200])
+
+
+def _with_attachment(item: attachments.File):
+    def build(message: Message) -> EmailMessage:
+        email = build_email(message)
+        email.attach(item.filename, item.data, item.content_type)
+        return email
+
+    return build
+
+
 class EmailChannel(BaseChannel):
     """E-mail over SMTP. With FUSIONCENTER_DELIVERY_EMAIL_BACKEND set to another Django backend
     (console, file for development), each message goes through that backend instead."""
@@ -244,13 +274,18 @@ class EmailChannel(BaseChannel):
             settings, "FUSIONCENTER_DELIVERY_EMAIL_BACKEND", SMTP_BACKEND)
 
     def send(self, job: Job, message: Message) -> str:
+        attachment = _attachment_for(job, message)
+        build = build_email if attachment is None else _with_attachment(attachment)
         if self.backend_path != SMTP_BACKEND:
-            email = build_email(message)
+            email = build(message)
             email.to = [job.address]
             email.extra_headers["Message-ID"] = message_id_for(job.idempotency_key)
             get_connection(self.backend_path).send_messages([email])
             return ""
-        raw = self.smtp.render("email", message, build_email)
+        # With an attachment the bytes are cached per message *and* file, so recipients who get the
+        # same file share one rendering, and nobody gets a file rendered for someone else.
+        kind = "email" if attachment is None else "email:" + hashlib.sha256(attachment.data).hexdigest()
+        raw = self.smtp.render(kind, message, build)
         return self.smtp.sendmail(job.address, job.idempotency_key, raw)
 
     def close(self) -> None:
@@ -319,6 +354,7 @@ class LoggingSmsGateway(SmsGateway):
                            "key": job.idempotency_key, "text": text})
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # retention prunes the file in place under the same lock
             os.write(fd, (line + "\n").encode())
         finally:
             os.close(fd)

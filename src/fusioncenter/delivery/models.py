@@ -44,10 +44,17 @@ class Message(models.Model):
     sender_label = models.CharField(max_length=120, blank=True)
     source_type = models.CharField(max_length=100, blank=True, help_text="app_label.model it belongs to.")
     source_id = models.CharField(max_length=64, blank=True)
+    # A reference, never a copy: the e-mail channel asks the registered provider for the file at send
+    # time, per recipient, so the outbox holds no intelligence content and a withdrawal still stops it.
+    attachment_provider = models.CharField(
+        max_length=60, blank=True, help_text="Registered attachment provider (e.g. 'products.pdf'); blank: none.")
+    attachment_ref = models.CharField(max_length=64, blank=True, help_text="What the provider renders (an id).")
     created_at = models.DateTimeField(default=clock.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    expired_at = models.DateTimeField(
+        null=True, blank=True, help_text="When retention blanked the bodies (see delivery.retention).")
 
     class Meta:
         indexes = [models.Index(fields=["source_type", "source_id"], name="delivery_msg_source")]

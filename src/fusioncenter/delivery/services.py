@@ -69,6 +69,21 @@ def _clean_fields(fields: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+def _clean_attachment(attachment: tuple[str, Any] | None) -> tuple[str, str]:
+    from . import attachments
+
+    if attachment is None:
+        return "", ""
+    provider, ref = str(attachment[0]), str(attachment[1])
+    if not attachments.is_registered(provider):
+        raise ValidationError({"attachment": [f"No attachment provider {provider!r} is registered."]},
+                              code="unknown_provider")
+    if not ref or len(ref) > 64:
+        raise ValidationError({"attachment": ["The attachment reference must be 1 to 64 characters."]},
+                              code="invalid")
+    return provider, ref
+
+
 def _as_recipient(item: Any) -> Recipient:
     if isinstance(item, Recipient):
         return item
@@ -83,6 +98,7 @@ def send(
     source: Any = None,
     actor: Any = "system",
     key: str | None = None,
+    attachment: tuple[str, Any] | None = None,
 ) -> Message:
     """Create a message and one pending delivery per (channel, address); return the message.
 
@@ -92,8 +108,13 @@ def send(
     adds only recipients it did not have. A duplicate recipient is ignored (unique idempotency key);
     an unusable address gets a `failed` row with a reason code, so the sender sees it in the totals
     instead of the whole send failing.
+
+    `attachment=(provider, ref)` names a file the e-mail channel renders at send time for each
+    recipient through a registered provider (see `delivery.attachments`); only the reference is
+    stored. SMS and portal deliveries ignore it.
     """
     fields = _clean_fields(message_fields)
+    provider, ref = _clean_attachment(attachment)
     source_type, source_id = _source(source)
     if key is not None and (not key or len(key) > 200):
         raise ValidationError({"key": ["The key must be 1 to 200 characters."]}, code="invalid")
@@ -106,6 +127,7 @@ def send(
         if message is None:
             message = Message.objects.create(
                 key=key, source_type=source_type, source_id=source_id,
+                attachment_provider=provider, attachment_ref=ref,
                 created_by=actor if getattr(actor, "is_authenticated", False) else None, **fields,
             )
         scope = key or f"message:{message.pk}"
