@@ -264,6 +264,8 @@ def search(user: Any, q: str, filters: Filters | None = None, *, limit: int = 50
         src = registry.search_source(d.source_type)
         hits.append(Hit(d, snippets.get(d.pk) or escape(d.body[:200]),
                         src.url(record) if src is not None and src.url else ""))
+    from .oversight import note_person_hits  # the privacy officer's unlinked-person rule (ids only)
+    note_person_hits(user, shown, source_address=source_address)
     return hits, max(total - refused, offset + len(hits))
 
 

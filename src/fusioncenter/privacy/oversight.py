@@ -15,6 +15,12 @@ Unusual access, precisely (thresholds in `privacy.conf`):
   organization. The privacy officer's own views are oversight and are not flagged (they remain in
   "who viewed").
 
+* **unlinked person search**: a search that showed records mentioning a person entity about whom the
+  searcher has no linked record. The entities app decides this at search time (see
+  `entities/oversight.py` for the exact definition of a linked record) and writes an audit entry with
+  action UNLINKED_SEARCH_ACTION naming the entity ids; reported per user with the searches and the
+  distinct people.
+
 A "view" is an audit entry with action `view` (written by `core.access.require` for every view of a
 law-enforcement-only, criminal-intelligence or LES record) by a signed-in user.
 """
@@ -44,6 +50,9 @@ from .models import Dissemination, RedressCase, ReviewHistory, ReviewItem, Tombs
 
 LOCAL = ZoneInfo("America/Chicago")
 VIEW_ACTIONS = ("view",)
+# Written by the entity search (entities/oversight.py); read here by name so privacy imports nothing above it.
+UNLINKED_SEARCH_ACTION = "entities.search_unlinked_person"
+KINDS = ("burst", "off_hours", "no_link", "unlinked_search")
 
 
 def who_viewed(label: str, object_id: Any) -> QuerySet:
@@ -58,7 +67,7 @@ def _views(since: dt.datetime, until: dt.datetime) -> QuerySet:
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # burst | off_hours | no_link
+    kind: str  # burst | off_hours | no_link | unlinked_search
     user_id: int
     username: str
     count: int
@@ -131,6 +140,24 @@ def _linked(user: User, label: str, object_id: str) -> bool:
     return Dissemination.objects.filter(got, record_type=label, object_id=object_id).exists()
 
 
+def unlinked_searches(since: dt.datetime, until: dt.datetime) -> list[Finding]:
+    """Per user: searches that reached people with no linked record, and how many distinct people."""
+    entries = AuditEntry.objects.filter(action=UNLINKED_SEARCH_ACTION, actor_id__isnull=False, at__gte=since,
+                                        at__lt=until).order_by("at", "seq")
+    by_user: dict[int, list[AuditEntry]] = defaultdict(list)
+    for e in entries[:50000]:
+        by_user[e.actor_id].append(e)
+    out = []
+    for uid, rows in by_user.items():
+        people = sorted({int(i) for e in rows for i in (e.detail or {}).get("entities", []) if str(i).isdigit()})
+        shown = ", ".join(str(i) for i in people[:20]) + (" …" if len(people) > 20 else "")
+        out.append(Finding("unlinked_search", uid, rows[0].actor, len(rows), rows[0].at, rows[-1].at,
+                           f"{len(rows)} search{'es' if len(rows) != 1 else ''} reached {len(people)} "
+                           f"{'person' if len(people) == 1 else 'people'} with no linked record "
+                           f"(entity {shown})."))
+    return out
+
+
 def unusual_access(since: dt.datetime | None = None, until: dt.datetime | None = None) -> list[Finding]:
     until = until or clock.now()
     since = since or until - dt.timedelta(days=30)
@@ -152,6 +179,7 @@ def unusual_access(since: dt.datetime | None = None, until: dt.datetime | None =
             unlinked.append(e)
     findings += _grouped("no_link", unlinked, "Views of records with no linked case, share, statement or "
                                               "dissemination.")
+    findings += unlinked_searches(since, until)
     return sorted(findings, key=lambda f: (f.kind, -f.count, f.username))
 
 
@@ -203,7 +231,7 @@ def annual_report(year: int) -> list[tuple[str, str, Any]]:
                  RedressCase.objects.exclude(status="answered").filter(due_on__lt=clock.today()).count()))
     year_end = min(end, clock.now())
     findings = unusual_access(start, year_end) if year_end > start else []
-    for kind in ("burst", "off_hours", "no_link"):
+    for kind in KINDS:
         rows.append(("Unusual access", kind.replace("_", " "), sum(1 for f in findings if f.kind == kind)))
     rows.append(("Access", "Refused accesses", AuditEntry.objects.filter(
         outcome="denied", at__gte=start, at__lt=end).count()))
