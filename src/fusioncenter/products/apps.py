@@ -18,6 +18,10 @@ class ProductsConfig(AppConfig):
         navigation.register("Quick situation report", "products:quick", workers, order=31)
         navigation.register("Federal alerts", "products:external", workers | {Role.ALERT_COORDINATOR}, order=32)
         home_panels.register(products_panel, order=30)
+        from . import email_pdf, retention
+
+        email_pdf.register()
+        retention.register()
         # Feeds are polled every five minutes and expired BOLOs withdrawn within a minute.
         schedule.register_frequent("products.fetch_feeds", _fetch_feeds)
         schedule.register_frequent("products.expire_products", _expire)

@@ -10,7 +10,8 @@ refuses if the list changed since the preview.
 Delivery goes through the outbox (`delivery.services.send`) in the same transaction: one portal
 notice per recipient and an e-mail where the user has an address. E-mail carries a link, never the
 content, unless the marking allows it to travel (TLP:CLEAR/GREEN, no LES, no CUI, not
-law-enforcement-only): then the title, a summary and a link to the PDF go with it.
+law-enforcement-only): then the title goes with it and the PDF is attached (`email_pdf`, rendered
+by the delivery worker at send time from a reference, never stored in the outbox).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from fusioncenter.core import access, audit, clock
 from fusioncenter.core.markings import TLP, RecordClass
 from fusioncenter.core.models import Share
 
-from . import audiences, render, services
+from . import audiences, email_pdf, render, retention, services
 from .models import AudienceKind, Dissemination, Product, Receipt, Status
 
 MIN_NEED_TO_KNOW = 10
@@ -129,8 +130,8 @@ def message_fields(product: Product, kind: str, note: str = "") -> dict[str, str
     html += [f'<p><a href="{escape(link)}">Open {escape(product.number)}</a> (sign-in required)</p>']
     if open_marking(product) and kind != "withdrawal":
         pdf = _url("products:pdf", product.pk)
-        lines.append(f"PDF: {pdf}")
-        html.append(f'<p><a href="{escape(pdf)}">PDF of {escape(product.number)}</a></p>')
+        lines.append(f"PDF (attached to this e-mail; also here): {pdf}")
+        html.append(f'<p>The PDF is attached. <a href="{escape(pdf)}">PDF of {escape(product.number)}</a></p>')
     lines += ["", settings.FUSIONCENTER_HANDLING_NOTICE, banner]
     html += [f"<p>{escape(settings.FUSIONCENTER_HANDLING_NOTICE)}</p>", f"<p><strong>{escape(banner)}</strong></p>"]
     return {"subject": subject, "text_body": "\n".join(lines), "html_body": "\n".join(html),
@@ -162,7 +163,12 @@ def _send(actor: Any, product: Product, users: list[Any], kind: str, note: str, 
         if user.email:
             recipients_.append(("email", user.email, user))
     key = f"products.product:{product.pk}:v{product.version}:{kind}"
-    message = delivery.send(message_fields(product, kind, note), recipients_, source=product, actor=actor, key=key)
+    # Only a reference goes into the outbox; the worker renders the PDF per recipient when it sends,
+    # after checking again that the product is still out and the recipient may have it.
+    attach = (email_pdf.PROVIDER, product.pk) if open_marking(product) and kind != Dissemination.Kind.WITHDRAWAL \
+        else None
+    message = delivery.send(message_fields(product, kind, note), recipients_, source=product, actor=actor, key=key,
+                            attachment=attach)
     marking = render.banner(product)[:200]
     now = clock.now()
     rows = [Dissemination(product=product, version=product.version, kind=kind, recipient=user,
@@ -206,6 +212,7 @@ def publish(user: Any, product: Product, *, need_to_know: str = "", expected: st
         product.published_at = now
         product.published_by = user
         product.updated_at = now
+        retention.set_dates(product)  # the retention period runs from the release
         if product.product_type.expires_hours:
             product.expires_at = now + dt.timedelta(hours=product.product_type.expires_hours)
         product.save()

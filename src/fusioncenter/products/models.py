@@ -78,12 +78,22 @@ class Product(MarkedRecord):
     # Passed-on external alerts keep what the originator wrote, word for word.
     origin = models.CharField(max_length=200, blank=True, help_text="Originator of an external alert.")
     original_marking = models.CharField(max_length=300, blank=True, help_text="The marking as received.")
+    # Retention (privacy app): set on creation and again on release, moved only by a revalidation.
+    review_due = models.DateField(null=True, blank=True)
+    retention_until = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-published_at", "-created_at", "-id"]
 
     def __str__(self) -> str:
         return self.number
+
+    def save(self, *args, **kwargs) -> None:
+        if self.retention_until is None:
+            from .retention import set_dates
+
+            set_dates(self)
+        super().save(*args, **kwargs)
 
     @property
     def needs_privacy_review(self) -> bool:

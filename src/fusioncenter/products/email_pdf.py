@@ -1,0 +1,45 @@
+"""The product PDF as an e-mail attachment, rendered by the delivery worker at send time.
+
+The outbox stores only `("products.pdf", <product id>)`. For each e-mail recipient the worker calls
+`attachment()`, which decides again, at that moment, whether this person may have the file:
+
+* the product is still published (a product withdrawn after it was queued is refused, so the e-mail
+  is not sent at all);
+* its marking still lets the content travel by e-mail (`distribution.open_marking`);
+* `core.access` still lets this recipient view it (an account disabled or a share revoked since).
+
+The PDF is rendered for that recipient (the references they may see), like the PDF page does.
+"""
+
+from __future__ import annotations
+
+from fusioncenter.core import access
+from fusioncenter.delivery.attachments import File, Refused
+
+PROVIDER = "products.pdf"
+
+
+def attachment(ref: str, recipient_id: int | None) -> File:
+    from django.contrib.auth import get_user_model
+
+    from . import distribution, pdf, services
+    from .models import Product, Status
+
+    product = Product.objects.select_related("product_type", "center").filter(pk=int(ref)).first()
+    if product is None:
+        raise Refused("gone")
+    if product.status != Status.PUBLISHED:
+        raise Refused("withdrawn" if product.status == Status.WITHDRAWN else "not_published")
+    if not distribution.open_marking(product):
+        raise Refused("marking")
+    user = get_user_model().objects.filter(pk=recipient_id).first() if recipient_id else None
+    if user is None or not access.decide(user, access.VIEW, product).allowed:
+        raise Refused("access")
+    references, _ = services.references_for(user, product)
+    return File(f"{product.number}.pdf", "application/pdf", pdf.product_pdf(product, references))
+
+
+def register() -> None:
+    from fusioncenter.delivery import attachments
+
+    attachments.register(PROVIDER, attachment)
