@@ -29,6 +29,9 @@ class AlertsConfig(AppConfig):
         # Expired alerts get their Cancel message within about a minute; public pages already treat an
         # alert past its expiry as closed.
         schedule.register_frequent("alerts.expire_alerts", _expire)
+        from . import retention  # privacy: review and purge of alert requests
+
+        retention.register()
 
 
 def _expire() -> int:

@@ -175,6 +175,9 @@ class AlertRequest(MarkedRecord):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
     criteria_snapshot = models.JSONField(default=dict, blank=True)
+    # Retention (the privacy app's case-support class): see alerts/retention.py.
+    review_due = models.DateField(null=True, blank=True)
+    retention_until = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at"]

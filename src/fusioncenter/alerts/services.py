@@ -24,7 +24,7 @@ from fusioncenter.core.markings import TLP, RecordClass
 from fusioncenter.core.models import County, Organization, Share, User
 from fusioncenter.core.roles import Role
 
-from . import cap, criteria, photos
+from . import cap, criteria, photos, retention
 from .content import absolute, build_content, public_description
 from .models import (
     Alert,
@@ -180,6 +180,7 @@ def submit_request(
         )
         if photo_upload is not None:
             req.photo = photos.store(photo_upload, uploaded_by=actor, description=f"Photo of {fields['subject_name']}")
+        retention.stamp(req)
         req.save()
         req.area_counties.set(area or ([county] if county else []))
         _share_with_coordinators(actor, req)

@@ -27,3 +27,6 @@ class ClearinghouseConfig(AppConfig):
             order=37,
         )
         home_panels.register(clearinghouse_panel, order=35)
+        from .retention import register as register_retention  # privacy: review and purge of cases
+
+        register_retention()

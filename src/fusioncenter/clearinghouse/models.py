@@ -172,6 +172,9 @@ class MissingPersonCase(MarkedRecord):
     released_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     alert_requests = models.ManyToManyField("alerts.AlertRequest", blank=True, related_name="+")
+    # Retention (the privacy app's case-support class), counted from the resolution: clearinghouse/retention.py.
+    review_due = models.DateField(null=True, blank=True)
+    retention_until = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-opened_at"]

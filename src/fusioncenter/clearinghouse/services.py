@@ -27,7 +27,7 @@ from fusioncenter.core.markings import TLP, RecordClass
 from fusioncenter.core.models import Organization, Share, User
 from fusioncenter.core.roles import Role
 
-from . import photos, public
+from . import photos, public, retention
 from .models import (
     RESOLVED_STATUSES,
     CasePhoto,
@@ -339,6 +339,7 @@ def open_case(actor: User, fields: dict[str, Any], *, source: str = "") -> Missi
             **cleaned,
         )
         _route(case)
+        retention.stamp(case)
         case.save()
         case.reference = f"MP-{now:%Y}-{case.pk:05d}"
         case.save(update_fields=["reference"])
@@ -532,6 +533,7 @@ def change_status(
         else:
             case.resolved_at = None
         case.updated_at = now
+        retention.stamp(case)  # kept while missing; the clock runs from the resolution
         case.save()
         CaseStatusChange.objects.create(
             case=case, at=now, actor=actor, from_status=before, to_status=to_status, note=note
