@@ -30,3 +30,6 @@ class ClearinghouseConfig(AppConfig):
         from .retention import register as register_retention  # privacy: review and purge of cases
 
         register_retention()
+        from .indexing import register as register_indexing  # the entity index and search
+
+        register_indexing()

@@ -25,6 +25,9 @@ class ProductsConfig(AppConfig):
         # Feeds are polled every five minutes and expired BOLOs withdrawn within a minute.
         schedule.register_frequent("products.fetch_feeds", _fetch_feeds)
         schedule.register_frequent("products.expire_products", _expire)
+        from .indexing import register as register_indexing  # the entity index and search
+
+        register_indexing()
 
 
 def _fetch_feeds() -> int:
