@@ -115,3 +115,17 @@ def test_a_case_and_another_record_meet_on_a_plate(open_case, analyst, make_doss
     services.index_record(other)
     vehicle = mentions_of(case).get(entity_type="vehicle").entity
     assert Mention.objects.get(source_type="access_app.dossier", source_id=str(other.pk)).entity_id == vehicle.pk
+
+
+def test_a_purged_case_leaves_no_copy_in_the_index(open_case, make_user, analyst):
+    """The privacy app's purge (retention) removes the case and, in the same transaction, its index copy."""
+    from fusioncenter.privacy.retention import purge_record
+
+    case = open_case()
+    pk = str(case.pk)
+    assert mentions_of(case).exists()
+    purge_record(make_user("privacy_officer", analyst.organization), case, reason="Retention period ended.")
+    assert not Mention.objects.filter(source_type=LABEL, source_id=pk).exists()
+    assert not SearchDocument.objects.filter(source_type=LABEL, source_id=pk).exists()
+    hits, _ = search.search(analyst, "Fictional")
+    assert not hits

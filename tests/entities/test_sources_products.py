@@ -149,3 +149,16 @@ def test_a_deleted_product_leaves_no_copy(publish):
     Product.objects.filter(pk=product.pk).delete()
     assert not Mention.objects.filter(source_type=LABEL, source_id=pk).exists()
     assert not SearchDocument.objects.filter(source_type=LABEL, source_id=pk).exists()
+
+
+def test_a_purged_product_leaves_no_copy_in_the_index(publish, people):
+    from fusioncenter.privacy.retention import purge_record
+
+    product = publish(data=bulletin())
+    pk = str(product.pk)
+    assert mentions_of(product).exists()
+    purge_record(people["privacy"], product, reason="Retention period ended.")
+    assert not Mention.objects.filter(source_type=LABEL, source_id=pk).exists()
+    assert not SearchDocument.objects.filter(source_type=LABEL, source_id=pk).exists()
+    hits, _ = search.search(people["analyst"], "DFL 4471")
+    assert not hits

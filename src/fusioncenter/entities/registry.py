@@ -49,6 +49,25 @@ class MentionSource:
     def link(self, record: Any) -> str:
         return self.url(record) if self.url is not None else ""
 
+    def where(self, record: Any) -> tuple[float, float] | None:
+        """The record's own coordinates (latitude, longitude) for the map, or None.
+
+        `point` when the source gave one; otherwise the record's `latitude` and `longitude` fields if
+        it has them (a SAR report does), so a source gets its points without writing a function.
+        Values that are not a place on Earth are ignored rather than drawn.
+        """
+        if self.point is not None:
+            value = self.point(record)
+        else:
+            value = (getattr(record, "latitude", None), getattr(record, "longitude", None))
+        try:
+            lat, lon = (float(v) for v in value)  # type: ignore[union-attr]
+        except (TypeError, ValueError):
+            return None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            return None
+        return lat, lon
+
     def owners_of(self, record: Any) -> list[Any]:
         if self.owners is not None:
             return [u for u in self.owners(record) if u is not None]

@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from fusioncenter.core import jurisdictions
 from fusioncenter.core.access import AccessDenied
 from fusioncenter.core.models import County
 from fusioncenter.core.requestinfo import source_address
@@ -87,8 +86,41 @@ def _mention_rows(user, entity: Entity) -> list[dict]:
         record = src.model._default_manager.filter(pk=m.source_id).first() if src else None
         rows.append({"mention": m, "title": src.title(record) if record else m.source_type,
                      "url": src.link(record) if record else "",
-                     "county": src.county_fips(record) if (record and src.county_fips) else ""})
+                     "county": src.county_fips(record) if (record and src.county_fips) else "",
+                     "point": src.where(record) if record else None})
     return rows
+
+
+def _places(rows: list[dict]) -> list[graph.Place]:
+    """One place per record (a record mentioning the entity twice is one point), numbered for the map."""
+    seen: dict[tuple[str, str], dict] = {}
+    for r in rows:
+        seen.setdefault((r["mention"].source_type, r["mention"].source_id), r)
+    names = dict(County.objects.filter(fips__in={r["county"] for r in seen.values() if r["county"]})
+                 .values_list("fips", "name"))
+    out = []
+    for i, r in enumerate(seen.values(), start=1):
+        point = r["point"]
+        out.append(graph.Place(i, r["title"], r["url"], r["county"], names.get(r["county"], ""),
+                               r["mention"].observed_at, point, graph.project(*point) if point else None))
+    return out
+
+
+def _expand_ids(request: HttpRequest) -> list[int]:
+    """`?expand=7,9` (or repeated): the entities whose links were added to the chart, in click order."""
+    out: list[int] = []
+    for value in request.GET.getlist("expand"):
+        out += [int(x) for x in value.split(",") if x.strip().isdigit()]
+    return list(dict.fromkeys(out))[:graph.MAX_EXPAND]
+
+
+def _chart_query(request: HttpRequest, expand: list[int], **extra: str) -> str:
+    """The chart's filters and expansions as a query string (exports and links keep what is shown)."""
+    params = {k: request.GET[k] for k in ("link_type", "depth", "from", "to") if request.GET.get(k)}
+    if expand:
+        params["expand"] = ",".join(str(x) for x in expand)
+    params.update(extra)
+    return urlencode(params)
 
 
 @login_required
@@ -96,9 +128,10 @@ def entity_page(request: HttpRequest, pk: int) -> HttpResponse:
     entity = _entity_or_404(request.user, pk)
     if entity.pk != pk:
         return redirect("entities:entity", entity.pk)
-    g = graph.neighborhood(request.user, entity, depth=int(request.GET.get("depth", "1") or 1) if
-                           request.GET.get("depth", "1").isdigit() else 1,
-                           link_type=request.GET.get("link_type", ""),
+    depth_text = request.GET.get("depth", "1")
+    expand = _expand_ids(request)
+    g = graph.neighborhood(request.user, entity, depth=int(depth_text) if depth_text.isdigit() else 1,
+                           expand=expand, link_type=request.GET.get("link_type", ""),
                            date_from=_date(request.GET.get("from")), date_to=_date(request.GET.get("to")))
     fmt = request.GET.get("format")
     if fmt == "graphml":
@@ -109,23 +142,37 @@ def entity_page(request: HttpRequest, pk: int) -> HttpResponse:
         resp = HttpResponse(graph.to_csv(g), content_type="text/csv")
         resp["Content-Disposition"] = f'attachment; filename="entity-{entity.pk}-links.csv"'
         return resp
+    dist = graph.distances(g, entity.pk)
+    chart = {
+        "entity": entity, "graph_svg": graph.to_svg(g, entity.pk), "expanded": g.expanded,
+        "expand_value": ",".join(str(x) for x in g.expanded),
+        "neighbors": [{"entity": e, "type": type_label(e.type), "steps": dist.get(k, ""),
+                       "expanded": k in g.expanded,
+                       "expand_query": _chart_query(request, [*g.expanded, k])}
+                      for k, e in sorted(g.nodes.items(), key=lambda t: (dist.get(t[0], 99), t[1].display))
+                      if k != entity.pk],
+        "graphml_query": _chart_query(request, g.expanded, format="graphml"),
+        "csv_query": _chart_query(request, g.expanded, format="csv"),
+    }
+    if request.GET.get("partial") == "chart":
+        return render(request, "entities/_chart.html", chart)
     rows = _mention_rows(request.user, entity)
     visible_ids = {r["mention"].pk for r in rows}
     decisions = [d for d in MatchDecision.objects.filter(entity=entity).select_related("mention", "other")
                  .order_by("-at", "-id")[:50]
                  if d.mention_id is None or d.mention_id in visible_ids]
-    counties = {r["county"]: "mentioned" for r in rows if r["county"]}
-    county_map = jurisdictions.county_map_svg(counties, f"Counties of records mentioning {entity.display}",
-                                              {"mentioned": "Has a record"}) if counties else ""
+    places = _places(rows)
+    on_map = sum(1 for p in places if p.xy)
+    county_map = graph.places_map(places, f"Records mentioning {entity.display}: their counties and "
+                                  f"{on_map} point{'s' if on_map != 1 else ''}") if places else ""
     path = None
     other = request.GET.get("path_to", "")
     if other.isdigit():
         ids = graph.shortest_path(request.user, entity.pk, int(other))
         path = graph.path_entities(ids) if ids else []
     return render(request, "entities/entity.html", {
-        "entity": entity, "type_label": type_label(entity.type), "rows": rows, "decisions": decisions,
-        "graph_svg": graph.to_svg(g, entity.pk), "neighbors": [e for pk_, e in g.nodes.items() if pk_ != entity.pk],
-        "county_map": county_map, "path": path, "path_to": other,
+        **chart, "type_label": type_label(entity.type), "rows": rows, "decisions": decisions,
+        "county_map": county_map, "places": places, "on_map": on_map, "path": path, "path_to": other,
         "may_decide": request.user.role in CENTER_WORKER_ROLES,
         "watching": Watch.objects.filter(user=request.user, entity=entity, active=True).exists(),
         "link_types": ["co_mentioned"],
