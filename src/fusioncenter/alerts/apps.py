@@ -32,6 +32,10 @@ class AlertsConfig(AppConfig):
         from . import retention  # privacy: review and purge of alert requests
 
         retention.register()
+        from . import coordinators  # shares follow the coordinator role, not the filing date
+
+        coordinators.register_requests()
+        coordinators.connect()
 
 
 def _expire() -> int:

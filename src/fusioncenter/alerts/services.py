@@ -24,7 +24,7 @@ from fusioncenter.core.markings import TLP, RecordClass
 from fusioncenter.core.models import County, Organization, Share, User
 from fusioncenter.core.roles import Role
 
-from . import cap, criteria, photos, retention
+from . import cap, coordinators, criteria, photos, retention
 from .content import absolute, build_content, public_description
 from .models import (
     Alert,
@@ -218,7 +218,7 @@ def _share_with_coordinators(actor: User, req: AlertRequest) -> None:
             object_id=str(req.pk),
             organization=org,
             granted_by=actor,
-            reason="Alert request for review by the alert coordinator.",
+            reason=coordinators.REQUEST_REASON,
         )
 
 

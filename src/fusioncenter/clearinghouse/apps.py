@@ -30,6 +30,13 @@ class ClearinghouseConfig(AppConfig):
         from .retention import register as register_retention  # privacy: review and purge of cases
 
         register_retention()
+        from fusioncenter.alerts import coordinators  # coordinators added later see earlier cases
+
+        from .models import MissingPersonCase
+        from .services import COORDINATOR_REASON, LEGACY_REASON
+
+        coordinators.register(MissingPersonCase, COORDINATOR_REASON, legacy_reasons=(LEGACY_REASON,),
+                               keep=lambda qs, org_id: qs.filter(investigating_agency_id=org_id))
         from .indexing import register as register_indexing  # the entity index and search
 
         register_indexing()

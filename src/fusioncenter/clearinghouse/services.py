@@ -289,6 +289,11 @@ def _route(case: MissingPersonCase) -> None:
     case.routing_reason = routing.reason[:400]
 
 
+INVESTIGATING_REASON = "Missing-person case: investigating agency."
+COORDINATOR_REASON = "Missing-person case: alert coordinator."
+LEGACY_REASON = "Missing-person case: investigating agency or alert coordinator."
+
+
 def _share(actor: User, case: MissingPersonCase) -> None:
     """The investigating agency and the alert coordinators' organizations see the case."""
     ct = ContentType.objects.get_for_model(MissingPersonCase)
@@ -306,7 +311,7 @@ def _share(actor: User, case: MissingPersonCase) -> None:
             object_id=str(case.pk),
             organization_id=org_id,
             granted_by=actor if isinstance(actor, User) else None,
-            reason="Missing-person case: investigating agency or alert coordinator.",
+            reason=INVESTIGATING_REASON if org_id == case.investigating_agency_id else COORDINATOR_REASON,
         )
 
 
