@@ -119,13 +119,16 @@ def test_revalidation_needs_reasonable_suspicion_and_keeps_history(make_dossier,
     label = "access_app.retaineddossier"
     with pytest.raises(ValidationError) as exc:
         retention.revalidate(officer, label, d.pk, justification="Still relevant to the ongoing case.")
-    assert {"reasonable_suspicion", "criminal_predicate", "current_activity_confirmed"} <= set(exc.value.error_dict)
+    assert {"reasonable_suspicion", "criminal_predicate", "current_activity_confirmed", "lawfully_obtained"} <= set(
+        exc.value.error_dict)
     d.refresh_from_db()
     assert d.retention_until == clock.today() + dt.timedelta(days=10)
 
     h = retention.revalidate(officer, label, d.pk, justification="Subject named in two new burglary reports.",
                              reasonable_suspicion="Two fresh witness statements place the subject at the scenes.",
-                             criminal_predicate="Burglary ring (Wis. Stat. 943.10)", current_activity_confirmed=True)
+                             criminal_predicate="Burglary ring (Wis. Stat. 943.10)", current_activity_confirmed=True,
+                             lawfully_obtained=True)
+    assert h.lawfully_obtained is True  # 28 CFR 23.20(d), confirmed at each validation
     d.refresh_from_db()
     new = clock.today() + dt.timedelta(days=1826)
     assert d.retention_until == new and d.review_due == new

@@ -44,6 +44,9 @@ class RevalidateForm(forms.Form):
                                          max_length=300, help_text="The definable criminal activity or enterprise.")
     current_activity_confirmed = forms.BooleanField(
         label="The subject is still suspected of current criminal activity", required=False)
+    lawfully_obtained = forms.BooleanField(
+        label="No information in this record was obtained in violation of any law (28 CFR 23.20(d))",
+        required=False)
     new_date = forms.DateField(label="New review date", required=False,
                                widget=forms.DateInput(attrs={"type": "date"}),
                                help_text="Leave empty for the policy's period.")

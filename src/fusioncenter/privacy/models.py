@@ -102,6 +102,10 @@ class ReviewHistory(models.Model):
     justification = models.TextField(blank=True, help_text="Blanked when the record is purged.")
     reasonable_suspicion = models.TextField(blank=True, help_text="Blanked when the record is purged.")
     criminal_predicate = models.CharField(max_length=300, blank=True, help_text="Blanked when the record is purged.")
+    lawfully_obtained = models.BooleanField(
+        null=True, blank=True,
+        help_text="Criminal intelligence: the reviewer confirmed nothing in it was obtained in violation of law "
+                  "(28 CFR 23.20(d)). Empty for other classes.")
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -151,6 +151,7 @@ def revalidate(
     reasonable_suspicion: str = "",
     criminal_predicate: str = "",
     current_activity_confirmed: bool = False,
+    lawfully_obtained: bool = False,
     new_date: dt.date | None = None,
     source_address: str | None = None,
 ) -> ReviewHistory:
@@ -183,6 +184,10 @@ def revalidate(
             errors["current_activity_confirmed"] = [
                 "Confirm that the subject is still suspected of current criminal activity: updating identifiers "
                 "alone is not validation."]
+        if not lawfully_obtained:
+            errors["lawfully_obtained"] = [
+                "Confirm that no information in the record was obtained in violation of law (28 CFR 23.20(d)); "
+                "if some was, remove it before validating, or purge the record."]
     if policy.requires_criminal_predicate and not (criminal_predicate or "").strip():
         errors["criminal_predicate"] = ["Name the definable criminal activity or enterprise (the criminal predicate)."]
     today = clock.today()
@@ -209,6 +214,7 @@ def revalidate(
             justification=justification,
             reasonable_suspicion=(reasonable_suspicion or "").strip(),
             criminal_predicate=(criminal_predicate or "").strip()[:300],
+            lawfully_obtained=True if policy.requires_reasonable_suspicion else None,
         )
         # A queryset update: the app's save() logic (and its own clock rules) does not run.
         rt.model._default_manager.filter(pk=record.pk).update(

@@ -138,6 +138,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
                                          reasonable_suspicion=d["reasonable_suspicion"],
                                          criminal_predicate=d["criminal_predicate"],
                                          current_activity_confirmed=d["current_activity_confirmed"],
+                                         lawfully_obtained=d["lawfully_obtained"],
                                          new_date=d["new_date"], source_address=addr)
                 except ValidationError as exc:
                     _errors_into(revalidate_form, exc)
