@@ -8,12 +8,17 @@ What it does, so the figures can be reproduced:
 3. starts gunicorn (`fusioncenter.wsgi`, --workers processes, sync worker class) on 127.0.0.1:--port;
 4. POSTs --count complete reports (categories, a subject, a vehicle, a narrative the extractor will
    parse) from --threads client threads, stopping early after --duration seconds;
-5. prints reports per second and latency percentiles, and (with --json) writes them to a file.
+5. prints reports per second, latency percentiles (p50/p95/p99), errors, the 1-minute load average
+   before and after, the server settings, and the CPU seconds spent per report by the web processes,
+   by the PostgreSQL backends serving them and by this client (read from /proc, so the figures can be
+   compared between a busy and an idle machine), and the SQL statements one report costs (counted
+   with Django's CaptureQueriesContext on a few reports sent in-process through the same API view
+   before the server starts); with --json it writes them to a file.
 
 Every request runs the whole intake: token check, schema validation, routing by county, the report
 and its children, the audit chain entry and the queued extraction task, in one transaction.
 
-    .venv/bin/python bench/sar_intake.py --count 3000 --threads 16 --workers 4
+    .venv/bin/python bench/sar_intake.py --count 3000 --threads 8 --workers 4
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -38,6 +44,56 @@ VENV_BIN = ROOT / ".venv" / "bin"
 COUNTIES = ["Dane", "Milwaukee", "Waukesha", "Brown", "Racine", "Kenosha", "Outagamie", "Eau Claire", "Oneida",
             "La Crosse", "Marathon", "Rock"]
 CODES = ["INTRSN", "SURVL", "PHOTO", "THREAT", "ELICIT", "TESTSEC", "MATRLS", "SABOT"]
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used, from /proc; 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    out.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return out
+
+
+def web_cpu(server_pid: int) -> float:
+    """CPU seconds of the gunicorn master and its workers."""
+    return sum(_proc_cpu(p) for p in [server_pid, *_children(server_pid)])
+
+
+def database_cpu(url: str) -> float:
+    """CPU seconds of the PostgreSQL backends connected to the bench database (same machine only)."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url, autocommit=True) as conn:
+        pids = [r[0] for r in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,))]
+    return sum(_proc_cpu(p) for p in pids)
+
+
+def database_settings(url: str) -> dict[str, str]:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        version = conn.execute("SHOW server_version").fetchone()[0]
+        sync = conn.execute("SHOW synchronous_commit").fetchone()[0]
+        fsync = conn.execute("SHOW fsync").fetchone()[0]
+    return {"postgresql": version, "synchronous_commit": sync, "fsync": fsync}
 
 
 def parse() -> argparse.Namespace:
@@ -71,9 +127,10 @@ def ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def prepare(env: dict[str, str]) -> str:
-    """Migrate, load reference data, create the officer and return a fresh API token (in a subprocess,
-    so this process keeps no database connection open while the server runs)."""
+def prepare(env: dict[str, str]) -> tuple[str, int]:
+    """Migrate, load reference data, create the officer; return a fresh API token and the SQL statements
+    one report costs (in a subprocess, so this process keeps no database connection open while the
+    server runs)."""
     subprocess.run([str(VENV_BIN / "fusioncenter"), "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
     subprocess.run([str(VENV_BIN / "fusioncenter"), "load-reference-data"], env=env, check=True,
                    stdout=subprocess.DEVNULL)
@@ -86,10 +143,27 @@ org, _ = Organization.objects.get_or_create(name="Bench Police Department", defa
     discipline="le_local", county=county, center=county.center))
 user = User.objects.filter(username="bench.officer").first() or User.objects.create_user(
     username="bench.officer", password=None, role="partner_officer", organization=org, sworn=True)
-print(services.create_token("system", user, name="bench"))
+token = services.create_token("system", user, name="bench")
+# Statements per report, counted in-process through the same API view (after one warm-up report).
+import sys
+sys.path.insert(0, BENCH_DIR)
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from sar_intake import payload
+client = Client(HTTP_AUTHORIZATION="Bearer " + token)
+counts = []
+for i in range(6):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post("/api/v1/sars", payload(i), content_type="application/json").status_code == 201
+    counts.append(len(queries.captured_queries))
+print(max(counts[1:]))
+print(token)
 """
+    code = code.replace("BENCH_DIR", repr(str(Path(__file__).resolve().parent)))
     out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
-    return out.stdout.strip().splitlines()[-1]
+    lines = out.stdout.strip().splitlines()
+    return lines[-1], int(lines[-2])
 
 
 def start_server(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Popen:
@@ -132,8 +206,9 @@ class Client(threading.local):
     conn: http.client.HTTPConnection | None = None
 
 
-def run(args: argparse.Namespace, token: str) -> dict:
+def run(args: argparse.Namespace, token: str, server_pid: int) -> dict:
     local = Client()
+    bodies = [payload(i) for i in range(args.warmup + args.count)]
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     latencies: list[float] = []
     failures: dict[str, int] = {}
@@ -143,7 +218,7 @@ def run(args: argparse.Namespace, token: str) -> dict:
     def one(i: int, measure: bool = True) -> None:
         if time.perf_counter() > stop_at[0]:
             return
-        body = payload(i)
+        body = bodies[i]
         t0 = time.perf_counter()
         try:
             if local.conn is None:
@@ -169,11 +244,18 @@ def run(args: argparse.Namespace, token: str) -> dict:
 
     with ThreadPoolExecutor(args.threads) as pool:
         list(pool.map(lambda i: one(i, False), range(args.warmup)))
+    load_before = os.getloadavg()[0]
+    cpu_before = (web_cpu(server_pid), database_cpu(args.database_url), time.process_time())
     started = time.perf_counter()
     stop_at[0] = started + args.duration
     with ThreadPoolExecutor(args.threads) as pool:
         list(pool.map(one, range(args.warmup, args.warmup + args.count)))
     wall = time.perf_counter() - started
+    cpu_after = (web_cpu(server_pid), database_cpu(args.database_url), time.process_time())
+    load_after = os.getloadavg()[0]
+    done = max(1, len(latencies) + sum(failures.values()))
+    cpu_ms = {k: round((b - a) / done * 1000, 2) for k, a, b in zip(("web", "database", "client"), cpu_before,
+                                                                      cpu_after, strict=True)}
     latencies.sort()
 
     def pct(p: float) -> float:
@@ -186,7 +268,8 @@ def run(args: argparse.Namespace, token: str) -> dict:
                        "mean": round(statistics.fmean(latencies) * 1000, 1) if latencies else 0.0,
                        "max": round(latencies[-1] * 1000, 1) if latencies else 0.0},
         "threads": args.threads, "workers": args.workers, "worker_class": args.worker_class,
-        "cpus": os.cpu_count(),
+        "cpus": os.cpu_count(), "cpu_ms_per_report": cpu_ms,
+        "load_average_1min": {"before": round(load_before, 2), "after": round(load_after, 2)},
     }
 
 
@@ -195,21 +278,31 @@ def main() -> int:
     ensure_database(args.database_url)
     with tempfile.TemporaryDirectory(prefix="fc-bench-") as data_dir:
         env = environment(args, data_dir)
-        token = prepare(env)
+        token, statements = prepare(env)
         server = start_server(args, env)
         try:
-            figures = run(args, token)
+            figures = run(args, token, server.pid)
         finally:
             server.terminate()
             server.wait(timeout=30)
-    print(f"SAR intake via POST /api/v1/sars, PostgreSQL, gunicorn {figures['workers']} "
-          f"{figures['worker_class']} workers, "
+    figures["sql_statements_per_report"] = statements
+    figures["server"] = {**database_settings(args.database_url), "gunicorn_workers": args.workers,
+                         "worker_class": args.worker_class, "worker_threads": args.worker_threads,
+                         "database": urllib.parse.urlsplit(args.database_url).hostname}
+    print(f"SAR intake via POST /api/v1/sars, PostgreSQL {figures['server']['postgresql']} "
+          f"(synchronous_commit={figures['server']['synchronous_commit']}, fsync={figures['server']['fsync']}), "
+          f"gunicorn {args.workers} {args.worker_class} workers x {args.worker_threads} threads, "
           f"{figures['threads']} client threads, {figures['cpus']} CPUs")
     print(f"  reports: {figures['reports']} in {figures['seconds']} s = {figures['reports_per_second']} reports/s")
     lat = figures["latency_ms"]
     print(f"  latency ms: p50 {lat['p50']}  p95 {lat['p95']}  p99 {lat['p99']}  mean {lat['mean']}  max {lat['max']}")
-    if figures["failures"]:
-        print(f"  failures: {figures['failures']}")
+    print(f"  errors: {sum(figures['failures'].values())} {figures['failures'] or ''}")
+    cpu = figures["cpu_ms_per_report"]
+    print(f"  CPU ms per report: web {cpu['web']}  database {cpu['database']}  client {cpu['client']}  "
+          f"(total {round(sum(cpu.values()), 2)})")
+    print(f"  SQL statements per report: {statements}")
+    load = figures["load_average_1min"]
+    print(f"  1-minute load average: {load['before']} before, {load['after']} after")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
     return 0 if not figures["failures"] else 1

@@ -75,7 +75,11 @@ def record(
     else:
         actor_id, actor_name = actor.pk, actor.get_username()
     otype, oid = _describe_object(obj, object_type, object_id)
-    with transaction.atomic():
+    # No savepoint: inside a caller's transaction the entry must commit or roll back with the change,
+    # so a failure here has to doom the whole transaction rather than be rolled back alone (which
+    # would let the change commit without its entry); it also saves two statements per write. The
+    # head row is locked here until the transaction commits, so services call `record` last.
+    with transaction.atomic(savepoint=False):
         head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
         entry = AuditEntry(
             seq=head.seq + 1,

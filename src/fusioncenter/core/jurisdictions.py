@@ -17,6 +17,7 @@ import hashlib
 import json
 import math
 import re
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
@@ -101,6 +102,26 @@ def normalize_county_name(name: str) -> str:
     return re.sub(r"^saint\s", "st ", text)
 
 
+_NAMES_SECONDS = 300.0
+_names: dict[str, Any] = {"at": -1e18, "fips": {}}
+
+
+def _fips_by_name(refresh: bool = False) -> dict[str, str]:
+    """Normalized county name -> FIPS code, remembered for a few minutes per process.
+
+    Why: every report is routed, and reading and normalizing the 72 names on each one cost a query
+    and most of `route()`'s time. Only names and FIPS codes (a county's fixed identity) are
+    remembered; the County row, with its center and region, is still read on each call, so an
+    administrator's reassignment of a county to another center applies at once everywhere. A name
+    that is missing or no longer matches refreshes the map.
+    """
+    if refresh or time.monotonic() - _names["at"] > _NAMES_SECONDS:
+        rows = County.objects.values_list("fips", "name")
+        _names["fips"] = {normalize_county_name(name): fips for fips, name in rows}
+        _names["at"] = time.monotonic()
+    return _names["fips"]
+
+
 def find_county(value: County | str | None) -> County | None:
     """A County from a County, a 5-digit FIPS code or a name (any case, with or without 'County')."""
     if value is None or isinstance(value, County):
@@ -112,9 +133,11 @@ def find_county(value: County | str | None) -> County | None:
     if re.fullmatch(r"\d{5}", text):
         return counties.filter(fips=text).first()
     wanted = normalize_county_name(text)
-    for pk, name in County.objects.values_list("pk", "name"):
-        if normalize_county_name(name) == wanted:
-            return counties.get(pk=pk)
+    for refresh in (False, True):
+        fips = _fips_by_name(refresh).get(wanted)
+        found = counties.filter(fips=fips).first() if fips is not None else None
+        if found is not None and normalize_county_name(found.name) == wanted:
+            return found
     return None
 
 
@@ -372,3 +395,4 @@ def clear_caches() -> None:
     _features.cache_clear()
     _index.cache_clear()
     _projected.cache_clear()
+    _names["at"] = -1e18

@@ -13,7 +13,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from . import audit, clock, signin
+from . import audit, clock, signin, token_cache
 from .models import ApiToken, Center, FailedSignIn, Organization, RecoveryCode, TOTPDevice, User
 from .roles import Role
 
@@ -217,19 +217,33 @@ def create_token(actor: User | str, user: User, name: str = "", source: str = ""
 
 
 def user_for_token(raw: str) -> User | None:
+    """The active, unlocked user a bearer token belongs to, or None.
+
+    A token seen in the last few seconds is answered from `token_cache` (no query); see that module
+    for why revocation stays correct.
+    """
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
-    token = (
-        ApiToken.objects.select_related("user", "user__organization")
-        .filter(key_hash=_hash_token(raw), revoked_at__isnull=True)
-        .first()
-    )
-    if token is None or not token.user.is_active or token.user.locked_at is not None:
-        return None
+    key_hash = _hash_token(raw)
     now = clock.now()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    cached = token_cache.get(key_hash)
+    if cached is not None:
+        token_id, last_used_at, user = cached
+    else:
+        token = (
+            ApiToken.objects.select_related("user", "user__organization")
+            .filter(key_hash=key_hash, revoked_at__isnull=True)
+            .first()
+        )
+        if token is None or not token.user.is_active or token.user.locked_at is not None:
+            return None
+        token_id, last_used_at, user = token.pk, token.last_used_at, token.user
+    if last_used_at is None or (now - last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+        last_used_at = now
+    if cached is None or last_used_at is not cached[1]:
+        token_cache.put(key_hash, token_id, last_used_at, user)
+    return user
 
 
 @transaction.atomic

@@ -284,10 +284,15 @@ def _write(report: Report, actor: User | None, cleaned: dict, files: list[attach
             Transition.objects.create(report=report, action="receive", from_state="", to_state=State.RECEIVED,
                                       by=report.created_by, reason=f"Received from the {report.get_source_display()}.",
                                       detail={"center": routing.center.code, "flagged": routing.flagged})
+            if _queue_in_database():
+                # The task row commits with the report (one commit, not two; never a task without
+                # its report), and before the audit entry, which locks the chain's head until commit.
+                _enqueue_extraction(report.pk)
+            else:
+                transaction.on_commit(lambda: _enqueue_extraction(report.pk))
             audit.record(actor if report.created_by else None, "create", report, source_address=source_address,
                          detail={"source": source, "center": routing.center.code, "flagged": routing.flagged,
                                  "categories": cleaned["categories"], "attachments": len(files)})
-            transaction.on_commit(lambda: _enqueue_extraction(report.pk))
     except BaseException:
         for uuid in written:  # no half-written report: files of a rolled-back report go too
             attachments.remove(uuid)
@@ -299,6 +304,19 @@ def _enqueue_extraction(report_id: int) -> None:
     from ..tasks import extract_report
 
     extract_report.enqueue(report_id)
+
+
+def _queue_in_database() -> bool:
+    """True when tasks are rows in our own database, so enqueueing can join the report's transaction.
+
+    Other backends (the immediate one in tests, an external broker) run or publish at once, so they
+    are only called after the commit.
+    """
+    from django_tasks_db import DatabaseBackend
+
+    from ..tasks import extract_report
+
+    return isinstance(extract_report.get_backend(), DatabaseBackend)
 
 
 def _address_key(source_address: str) -> str:
