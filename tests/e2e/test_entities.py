@@ -50,8 +50,9 @@ def test_analyst_confirms_shared_vehicle(page, live_server, make_user, make_org,
     check_a11y(page)
     chart = page.locator("svg.entity-graph")
     assert chart.is_visible()
-    assert page.get_by_role("row", name=f"SAR {r1.receipt}").count() == 1
-    assert page.get_by_role("row", name=f"SAR {r2.receipt}").count() == 1
+    timeline = page.get_by_role("table", name="Records mentioning this entity")
+    assert timeline.get_by_role("row", name=f"SAR {r1.receipt}").count() == 1
+    assert timeline.get_by_role("row", name=f"SAR {r2.receipt}").count() == 1
     page.get_by_role("button", name="Confirm match").first.click()
     page.get_by_text("Match confirmed.").wait_for()
     check_a11y(page)
