@@ -17,6 +17,8 @@ the CAP URLs and the feed are all made from the `Alert` row on request, so they 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +27,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from fusioncenter.core import clock
+
 POLICY = "case_support"
 DEFAULT_DAYS = 1095  # the shipped case-support period, if the policy row is missing
+
+log = logging.getLogger(__name__)
 
 
 def retention_days() -> int:
@@ -41,7 +47,7 @@ def retention_days() -> int:
 
 def stamp(req: Any) -> None:
     """Set the request's review and retention dates from its request date (caller saves)."""
-    start = timezone.localdate(req.requested_at) if req.requested_at else dt.date.today()
+    start = timezone.localdate(req.requested_at) if req.requested_at else clock.today()
     req.review_due = req.retention_until = start + dt.timedelta(days=retention_days())
 
 
@@ -54,9 +60,10 @@ def erase_file(name: str) -> None:
             with open(path, "r+b") as fh:
                 fh.write(b"\0" * size)
                 fh.flush()
+                os.fsync(fh.fileno())
         path.unlink(missing_ok=True)
-    except OSError:  # the purge is committed; a file we could not remove is logged by the caller's audit
-        pass
+    except OSError:  # the purge is committed: report the leftover for the operator (no name: it may be personal)
+        log.exception("could not erase a purged photo file")
 
 
 def purge_request(req: Any, actor: Any) -> None:

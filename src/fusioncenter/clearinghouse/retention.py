@@ -23,12 +23,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fusioncenter.alerts.retention import POLICY, erase_file, retention_days
+from fusioncenter.core import clock
 
 
 def stamp(case: Any) -> None:
     """Set the review and retention dates: from the resolution, or from the opening while open (caller saves)."""
     start = case.resolved_at or case.opened_at
-    day = timezone.localdate(start) if start else dt.date.today()
+    day = timezone.localdate(start) if start else clock.today()
     case.review_due = case.retention_until = day + dt.timedelta(days=retention_days())
 
 

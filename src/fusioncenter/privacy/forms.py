@@ -123,7 +123,7 @@ class ImminentDangerForm(forms.Form):
         help_text="Who or what is threatened, by what, and how soon. The privacy officer reviews this.")
     disclosed = forms.CharField(label="What you told or gave them", widget=forms.Textarea(attrs={"rows": 3}),
                                 max_length=5000, help_text="Only what was necessary to avoid the danger.")
-    channel = forms.ChoiceField(label="How", choices=[
+    channel = forms.ChoiceField(label="How it was passed on", choices=[
         ("spoken", "By telephone or in person"), ("email", "E-mail"), ("export", "A file")])
     confirmed = forms.BooleanField(
         label="The recipient has no right or need to know under the normal rule, and the release is necessary "
