@@ -128,9 +128,14 @@ def test_unknown_provider_or_bad_reference_writes_nothing(make_user):
         attachments.register("Bad Name", lambda ref, rid: None)
 
 
-def test_unsafe_file_name_from_a_provider_is_refused(make_user, smtp_sink):
-    attachments.register("test.bad", lambda ref, rid: attachments.File(
-        "evil\r\nBcc: x@example.test.pdf", "application/pdf", b"%PDF-"))
+@pytest.mark.parametrize("filename, content_type", [
+    ("evil\r\nBcc: x@example.test.pdf", "application/pdf"),
+    ("report.pdf\n", "application/pdf"),
+    ("report.pdf", "application/pdf\n"),
+    ("../report.pdf", "application/pdf"),
+])
+def test_unsafe_file_name_or_type_from_a_provider_is_refused(make_user, smtp_sink, filename, content_type):
+    attachments.register("test.bad", lambda ref, rid: attachments.File(filename, content_type, b"%PDF-"))
     try:
         pat = make_user("partner_officer", username="pat")
         message = services.send(FIELDS, [("email", pat.email, pat)], attachment=("test.bad", "1"))

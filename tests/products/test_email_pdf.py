@@ -92,3 +92,34 @@ def test_recipient_who_lost_access_before_sending_gets_no_pdf(people, smtp_sink)
                                recipient=member)
     assert (row.status, row.last_error) == (Status.FAILED, "attachment_access")
     assert member.email not in smtp_sink.by_rcpt()
+
+
+def test_personal_link_opens_the_product_and_records_the_receipt(people, published, smtp_sink, client, signed_in):
+    import re
+
+    from django.test import Client
+
+    from fusioncenter.delivery.models import PortalNotice
+    from fusioncenter.products.models import Receipt
+
+    p = published()
+    worker.run(once=True)
+    officer = people["officer"]
+    [mail] = smtp_sink.by_rcpt()[officer.email]
+    text = mail["parsed"].get_body(("plain",)).get_content()
+    [path] = re.findall(r"https?://[^/\s]+(/inbox/l/[^/\s]+/)", text)
+    assert text.strip().endswith("TLP:AMBER | LAW ENFORCEMENT SENSITIVE")
+    # The inbox copy has no personal link line.
+    notice = PortalNotice.objects.get(user=officer, message__key=f"products.product:{p.pk}:v1:release")
+    assert "/inbox/l/" not in notice.message.portal_text and "Your own link" not in notice.message.portal_text
+
+    other = signed_in(Client(), people["supervisor"])
+    assert other.get(path).status_code == 404
+    response = signed_in(client, officer).get(path)
+    assert response.status_code == 302 and response["Location"] == f"/products/{p.pk}/"
+    assert client.get(response["Location"]).status_code == 200
+    receipt = Receipt.objects.get(product=p, user=officer)
+    assert receipt.opened_at is not None
+    notice.refresh_from_db()
+    assert notice.read_at is not None
+    assert Delivery.objects.get(message=notice.message, channel="email", recipient=officer).opened_at is not None

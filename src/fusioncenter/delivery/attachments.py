@@ -53,7 +53,7 @@ _providers: dict[str, Provider] = {}
 
 
 def register(name: str, provider: Provider) -> None:
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise ValueError(f"Attachment provider name {name!r}: lower-case letters, digits, '._-' only.")
     _providers[name] = provider
 
@@ -80,7 +80,7 @@ def render(provider_name: str, ref: str, recipient_id: int | None) -> File:
     if provider is None:
         raise LookupError(provider_name)
     item = provider(ref, recipient_id)
-    if not isinstance(item, File) or not _FILENAME.match(item.filename) or not _TYPE.match(item.content_type):
+    if not isinstance(item, File) or not _FILENAME.fullmatch(item.filename) or not _TYPE.fullmatch(item.content_type):
         raise Refused("invalid")
     if len(item.data) > max_bytes():
         raise Refused("too_large")

@@ -30,7 +30,7 @@ from django.utils.module_loading import import_string
 
 from fusioncenter.core import clock
 
-from . import attachments, conf
+from . import attachments, conf, links
 from .addresses import sms_digits
 from .models import Channel, Message, PortalNotice
 
@@ -174,12 +174,16 @@ class SmtpSender:
         if raw is None:
             if len(self._rendered) > 64:
                 self._rendered.clear()
-            mime = build(message).message()
-            del mime["Message-ID"]
-            del mime["To"]
-            raw = mime.as_bytes(linesep="\r\n")
+            raw = self.render_one(message, build)
             self._rendered[cache_key] = raw
         return raw
+
+    @staticmethod
+    def render_one(message: Message, build) -> bytes:
+        mime = build(message).message()
+        del mime["Message-ID"]
+        del mime["To"]
+        return mime.as_bytes(linesep="\r\n")
 
     def sendmail(self, to: str, key: str, raw: bytes) -> str:
         """Send pre-rendered bytes to one address (normalised at enqueue: ASCII, no spaces or line breaks,
@@ -253,6 +257,20 @@ def _attachment_for(job: Job, message: Message) -> attachments.File | None:
         raise TemporaryFailure(f"attachment_{type(exc).__name__}"[:200])
 
 
+def _with_link(build, url: str | None):
+    """Fill (or drop) the personal-link placeholder in the text and HTML bodies."""
+    def with_link(message: Message) -> EmailMessage:
+        email = build(message)
+        email.body = links.fill_text(email.body, url)
+        alternatives, email.alternatives = list(email.alternatives), []
+        for content, mimetype in alternatives:
+            email.attach_alternative(links.fill_html(content, url) if mimetype == "text/html" else content,
+                                     mimetype)
+        return email
+
+    return with_link
+
+
 def _with_attachment(item: attachments.File):
     def build(message: Message) -> EmailMessage:
         email = build_email(message)
@@ -276,6 +294,11 @@ class EmailChannel(BaseChannel):
     def send(self, job: Job, message: Message) -> str:
         attachment = _attachment_for(job, message)
         build = build_email if attachment is None else _with_attachment(attachment)
+        personal = bool(message.link_path) and job.recipient_id is not None
+        build = _with_link(build, links.url_for(job.id) if personal else None)
+        if personal and self.backend_path == SMTP_BACKEND:
+            # One recipient's own link: rendered for this delivery alone, never cached for others.
+            return self.smtp.sendmail(job.address, job.idempotency_key, self.smtp.render_one(message, build))
         if self.backend_path != SMTP_BACKEND:
             email = build(message)
             email.to = [job.address]
@@ -297,7 +320,7 @@ class EmailChannel(BaseChannel):
 
 def sms_text(message: Message) -> str:
     """The SMS body: the sender's short text, else subject and body, squeezed to 480 characters."""
-    text = message.sms_body or f"{message.subject}: {message.text_body}"
+    text = message.sms_body or f"{message.subject}: {links.fill_text(message.text_body, None)}"
     text = " ".join(text.split())
     return text if len(text) <= 480 else text[:479] + "…"
 

@@ -49,6 +49,9 @@ class Message(models.Model):
     attachment_provider = models.CharField(
         max_length=60, blank=True, help_text="Registered attachment provider (e.g. 'products.pdf'); blank: none.")
     attachment_ref = models.CharField(max_length=64, blank=True, help_text="What the provider renders (an id).")
+    link_path = models.CharField(
+        max_length=300, blank=True,
+        help_text="Site path each e-mail recipient's personal link leads to (see delivery.links); blank: none.")
     created_at = models.DateTimeField(default=clock.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -62,6 +65,13 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"Message {self.pk}"
+
+    @property
+    def portal_text(self) -> str:
+        """The text as the inbox shows it: without the e-mail's personal-link line."""
+        from .links import fill_text
+
+        return fill_text(self.text_body, None)
 
 
 class Delivery(models.Model):
@@ -84,6 +94,7 @@ class Delivery(models.Model):
     last_error = models.CharField(max_length=200, blank=True, help_text="A code and category, never content.")
     provider_message_id = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=clock.now)
+    opened_at = models.DateTimeField(null=True, blank=True, help_text="First use of the personal link.")
 
     class Meta:
         verbose_name_plural = "deliveries"

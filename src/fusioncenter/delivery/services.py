@@ -99,6 +99,7 @@ def send(
     actor: Any = "system",
     key: str | None = None,
     attachment: tuple[str, Any] | None = None,
+    link: str | None = None,
 ) -> Message:
     """Create a message and one pending delivery per (channel, address); return the message.
 
@@ -112,9 +113,15 @@ def send(
     `attachment=(provider, ref)` names a file the e-mail channel renders at send time for each
     recipient through a registered provider (see `delivery.attachments`); only the reference is
     stored. SMS and portal deliveries ignore it.
+
+    `link="/products/12/"` gives every e-mail recipient (who is a user) a personal link to that path
+    which only they can use; its first use is their read receipt (see `delivery.links`).
     """
+    from .links import clean_path
+
     fields = _clean_fields(message_fields)
     provider, ref = _clean_attachment(attachment)
+    link_path = clean_path(link) if link is not None else ""
     source_type, source_id = _source(source)
     if key is not None and (not key or len(key) > 200):
         raise ValidationError({"key": ["The key must be 1 to 200 characters."]}, code="invalid")
@@ -127,7 +134,7 @@ def send(
         if message is None:
             message = Message.objects.create(
                 key=key, source_type=source_type, source_id=source_id,
-                attachment_provider=provider, attachment_ref=ref,
+                attachment_provider=provider, attachment_ref=ref, link_path=link_path,
                 created_by=actor if getattr(actor, "is_authenticated", False) else None, **fields,
             )
         scope = key or f"message:{message.pk}"

@@ -8,11 +8,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from fusioncenter.core.requestinfo import source_address
 
-from . import services
+from . import links, services
 from .models import PortalNotice
 
 
@@ -67,3 +68,18 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
     n = services.mark_all_read(request.user, source_address(request))
     messages.success(request, f"{n} notice{'s' if n != 1 else ''} marked as read.")
     return redirect("delivery:inbox")
+
+
+@login_required
+def personal_link(request: HttpRequest, token: str) -> HttpResponse:
+    """An e-mail recipient's own link: the first use is the read receipt, then on to the record.
+
+    Someone else's link, a forged one and an expired one all answer the same 404.
+    """
+    try:
+        target = links.open_link(request.user, token, source_address(request))
+    except links.InvalidLink:
+        raise Http404("No such link.")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        target = reverse("delivery:inbox")
+    return redirect(target)

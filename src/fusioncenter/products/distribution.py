@@ -31,6 +31,7 @@ from django.utils.html import escape
 from fusioncenter.core import access, audit, clock
 from fusioncenter.core.markings import TLP, RecordClass
 from fusioncenter.core.models import Share
+from fusioncenter.delivery.links import PLACEHOLDER as PERSONAL  # each e-mail recipient's own link
 
 from . import audiences, email_pdf, render, retention, services
 from .models import AudienceKind, Dissemination, Product, Receipt, Status
@@ -126,8 +127,10 @@ def message_fields(product: Product, kind: str, note: str = "") -> dict[str, str
     elif kind == "correction":
         lines += ["", f"Version {product.version} corrects the earlier version. What changed: {note}"]
         html += [f"<p>Version {product.version} corrects the earlier version. What changed: {escape(note)}</p>"]
-    lines += ["", f"Open it (sign-in required): {link}"]
-    html += [f'<p><a href="{escape(link)}">Open {escape(product.number)}</a> (sign-in required)</p>']
+    lines += ["", f"Open it (sign-in required): {link}",
+              f"Your own link, which also records that you received it (only you can use it): {PERSONAL}"]
+    html += [f'<p><a href="{escape(link)}">Open {escape(product.number)}</a> (sign-in required)</p>',
+             f"<p>Your own link, which also records that you received it (only you can use it): {PERSONAL}</p>"]
     if open_marking(product) and kind != "withdrawal":
         pdf = _url("products:pdf", product.pk)
         lines.append(f"PDF (attached to this e-mail; also here): {pdf}")
@@ -168,7 +171,7 @@ def _send(actor: Any, product: Product, users: list[Any], kind: str, note: str, 
     attach = (email_pdf.PROVIDER, product.pk) if open_marking(product) and kind != Dissemination.Kind.WITHDRAWAL \
         else None
     message = delivery.send(message_fields(product, kind, note), recipients_, source=product, actor=actor, key=key,
-                            attachment=attach)
+                            attachment=attach, link=reverse("products:detail", args=[product.pk]))
     marking = render.banner(product)[:200]
     now = clock.now()
     rows = [Dissemination(product=product, version=product.version, kind=kind, recipient=user,

@@ -8,7 +8,8 @@ The outbox stores only `("products.pdf", <product id>)`. For each e-mail recipie
 * its marking still lets the content travel by e-mail (`distribution.open_marking`);
 * `core.access` still lets this recipient view it (an account disabled or a share revoked since).
 
-The PDF is rendered for that recipient (the references they may see), like the PDF page does.
+The PDF is rendered for that recipient (the references they may see), like the PDF page does;
+recipients who may see the same references share one rendering (see `_cache`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ from fusioncenter.core import access
 from fusioncenter.delivery.attachments import File, Refused
 
 PROVIDER = "products.pdf"
+# Recipients who may see the same references get the same PDF: the worker renders it once per
+# product version and reference set (WeasyPrint takes a large fraction of a second per document),
+# not once per recipient. Process memory only, a few entries, and looked up only after the checks.
+CACHE_SIZE = 8
+_cache: dict[tuple, bytes] = {}
 
 
 def attachment(ref: str, recipient_id: int | None) -> File:
@@ -36,7 +42,14 @@ def attachment(ref: str, recipient_id: int | None) -> File:
     if user is None or not access.decide(user, access.VIEW, product).allowed:
         raise Refused("access")
     references, _ = services.references_for(user, product)
-    return File(f"{product.number}.pdf", "application/pdf", pdf.product_pdf(product, references))
+    key = (product.pk, product.version, product.updated_at, repr(references))
+    data = _cache.get(key)
+    if data is None:
+        data = pdf.product_pdf(product, references)
+        if len(_cache) >= CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+        _cache[key] = data
+    return File(f"{product.number}.pdf", "application/pdf", data)
 
 
 def register() -> None:
