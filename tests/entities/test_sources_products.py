@@ -58,6 +58,7 @@ def test_a_published_product_names_its_subjects_with_provenance(publish):
     assert by_field[("vehicle", "details.plate")].normalized == "DFL4471"
     assert by_field[("phone", "details.phone")].normalized == "+16085550147"
     assert by_field[("phone", "details.text")].normalized == "+16085550123"
+    assert mentions_of(product).filter(normalized="+16085550147").count() == 1, "labelled and in prose: once"
     assert person.observed_at == product.published_at
     # the record's entities are linked to each other, with the product as the link's source
     vehicle = by_field[("vehicle", "details.plate")].entity

@@ -60,6 +60,7 @@ def _person(fields: dict[str, str], name: str, field: str) -> Any:
 
 def _section_mentions(key: str, text: str) -> list:
     """The labelled facts of one section, then the phones and e-mail addresses written anywhere in it."""
+    from fusioncenter.entities import normalize as nz
     from fusioncenter.entities.schema import MentionInput
 
     out: list = []
@@ -85,9 +86,12 @@ def _section_mentions(key: str, text: str) -> list:
     for p in people:
         out.append(_person(p, p["name"], f"{key}.subject"))
         out += [_person(p, alias, f"{key}.alias") for alias in p["aliases"]]
+    # the same number on a labelled line and in the prose is one mention (the labelled one)
+    labelled = {nz.phone(m.value) or nz.email(m.value) for m in out if m.type in ("phone", "email")}
     for match in phonenumbers.PhoneNumberMatcher(text or "", "US"):
-        out.append(MentionInput("phone", f"{key}.text", match.raw_string))
-    out += [MentionInput("email", f"{key}.text", e) for e in EMAIL.findall(text or "")]
+        if nz.phone(match.raw_string) not in labelled:
+            out.append(MentionInput("phone", f"{key}.text", match.raw_string))
+    out += [MentionInput("email", f"{key}.text", e) for e in EMAIL.findall(text or "") if nz.email(e) not in labelled]
     return out
 
 
