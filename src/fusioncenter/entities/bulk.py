@@ -17,6 +17,7 @@ from typing import Any
 from fusioncenter.core import clock
 
 from . import registry
+from .fastinsert import insert, reserve_ids, update_json
 from .models import BlockingKey, Entity, Link, MatchDecision, Mention
 from .schema import MentionInput, Normalized, is_probabilistic, normalize_mention, thaw
 from .services import MATCH_THRESHOLD, MAX_CANDIDATES, PROFILE_SIZE, REVIEW_THRESHOLD, person_model
@@ -24,9 +25,20 @@ from .services import MATCH_THRESHOLD, MAX_CANDIDATES, PROFILE_SIZE, REVIEW_THRE
 KEY_QUERY = 500  # keys per IN (...) query, under SQLite's parameter limit
 
 
+@dataclass(slots=True)
+class _Entity:
+    """What the chunk needs of an entity (a model instance costs more to build than to match)."""
+
+    pk: int | None
+    type: str
+    display: str = ""
+    keys: dict[str, Any] = field(default_factory=dict)
+    profile: list[Any] = field(default_factory=list)
+
+
 @dataclass
 class _Pending:
-    entity: Entity
+    entity: _Entity
     new: bool
     first_record: int  # index of the record that first mentioned it in this chunk (-1: existed before)
     keys: set[str] = field(default_factory=set)
@@ -56,13 +68,13 @@ def index_records(records: list[Any], org_id: int | None = None) -> dict[str, in
     ids = sorted({eid for s in key_map.values() for eid in s})
     known: dict[int, _Pending] = {}
     for i in range(0, len(ids), KEY_QUERY):
-        for e in Entity.objects.filter(pk__in=ids[i:i + KEY_QUERY]):
-            known[e.pk] = _Pending(e, False, -1)
-    merged = [eid for eid, p in known.items() if p.entity.merged_into_id]
-    for eid in merged:
-        del known[eid]
-    for key in key_map:
-        key_map[key] -= set(merged)
+        rows = Entity.objects.filter(pk__in=ids[i:i + KEY_QUERY], merged_into__isnull=True)
+        for pk, etype, profile in rows.values_list("pk", "type", "profile"):
+            known[pk] = _Pending(_Entity(pk, etype, profile=profile), False, -1)
+    gone = set(ids) - set(known)  # merged away: never a candidate
+    if gone:
+        for key in key_map:
+            key_map[key] -= gone
     model = person_model()
     temp = -1
     placed: list[tuple[int, MentionInput, Normalized, int, str, dict]] = []
@@ -106,13 +118,13 @@ def index_records(records: list[Any], org_id: int | None = None) -> dict[str, in
     return _write(records, label, src, org_id, known, placed, suggestions, rejected)
 
 
-def _new_entity(entity_type: str, norm: Normalized) -> Entity:
+def _new_entity(entity_type: str, norm: Normalized) -> _Entity:
     keys: dict[str, Any] = {}
     for k in norm.keys:
         kind, _, val = k.partition(":")
         if not kind.startswith("person|"):
             keys.setdefault(kind, val)
-    return Entity(type=entity_type, display=norm.display[:300], keys=keys, profile=[])
+    return _Entity(None, entity_type, norm.display[:300], keys, [])
 
 
 def _add(p: _Pending, eid: int, keys: list[str], norm: Normalized, key_map: dict[str, set[int]]) -> None:
@@ -126,37 +138,41 @@ def _add(p: _Pending, eid: int, keys: list[str], norm: Normalized, key_map: dict
 
 
 def _write(records, label, src, org_id, known, placed, suggestions, rejected) -> dict[str, int]:
+    """Write the chunk's results with `fastinsert` (ids reserved first, so rows can name each other)."""
     now = clock.now()
     new = [(eid, p) for eid, p in known.items() if p.new]
-    Entity.objects.bulk_create([p.entity for _, p in new])
+    for (_, p), pk in zip(new, reserve_ids(Entity, len(new)), strict=True):
+        p.entity.pk = pk
+    insert(Entity, ({"id": p.entity.pk, "type": p.entity.type, "display": p.entity.display, "keys": p.entity.keys,
+                     "profile": p.entity.profile, "created_at": now, "updated_at": now} for _, p in new))
     real = {eid: p.entity.pk for eid, p in known.items()}
-    changed = [p.entity for p in known.values() if not p.new and p.dirty]
-    for e in changed:
-        e.updated_at = now
-    Entity.objects.bulk_update(changed, ["profile", "updated_at"], batch_size=500)
-    BlockingKey.objects.bulk_create([BlockingKey(entity_id=real[eid], key=k) for eid, p in known.items()
-                                     for k in p.keys], ignore_conflicts=True, batch_size=1000)
+    update_json(Entity, "profile", {p.entity.pk: p.entity.profile for p in known.values() if not p.new and p.dirty})
+    insert(BlockingKey, ({"entity_id": real[eid], "key": k} for eid, p in known.items() for k in sorted(p.keys)),
+           skip_conflicts=True)
+    mention_ids = reserve_ids(Mention, len(placed))
     mentions = []
-    for ri, item, norm, eid, how, explanation in placed:
+    for (ri, item, norm, eid, how, explanation), mid in zip(placed, mention_ids, strict=True):
         record = records[ri]
-        mentions.append(Mention(
-            entity_id=real[eid], entity_type=item.type, source_type=label, source_id=str(record.pk),
-            field=item.field[:64], raw_value=str(item.value or norm.display)[:500], normalized=norm.normalized[:300],
-            attributes=norm.attributes, source_organization_id=org_id or getattr(record, "owner_organization_id", None),
-            observed_at=src.date(record) if src.date else None, how=how, match=explanation, created_at=now))
-    Mention.objects.bulk_create(mentions, batch_size=1000)
+        mentions.append({
+            "id": mid, "entity_id": real[eid], "entity_type": item.type, "source_type": label,
+            "source_id": str(record.pk), "field": item.field[:64], "raw_value": str(item.value or norm.display)[:500],
+            "normalized": norm.normalized[:300], "attributes": norm.attributes,
+            "source_organization_id": org_id or getattr(record, "owner_organization_id", None),
+            "observed_at": src.date(record) if src.date else None, "how": how, "match": explanation,
+            "created_at": now})
+    insert(Mention, mentions)
     decisions = []
     for (ri, _item, _norm, eid, how, explanation), m in zip(placed, mentions, strict=True):
         p = known[eid]
         if how != Mention.How.NEW and (not p.new or p.first_record != ri):
-            decisions.append(MatchDecision(kind=MatchDecision.Kind.AUTO, status=MatchDecision.Status.OPEN,
-                                           entity_id=real[eid], mention=m, explanation=explanation))
+            decisions.append({"kind": MatchDecision.Kind.AUTO, "status": MatchDecision.Status.OPEN,
+                              "entity_id": real[eid], "mention_id": m["id"], "explanation": explanation, "at": now})
     for index, candidate, explanation in suggestions:
         m = mentions[index]
-        decisions.append(MatchDecision(kind=MatchDecision.Kind.SUGGESTION, status=MatchDecision.Status.OPEN,
-                                       entity_id=real[candidate], other_id=m.entity_id, mention=m,
-                                       explanation=explanation))
-    MatchDecision.objects.bulk_create(decisions, batch_size=1000)
+        decisions.append({"kind": MatchDecision.Kind.SUGGESTION, "status": MatchDecision.Status.OPEN,
+                          "entity_id": real[candidate], "other_id": m["entity_id"], "mention_id": m["id"],
+                          "explanation": explanation, "at": now})
+    insert(MatchDecision, decisions)
     by_record: dict[int, set[int]] = defaultdict(set)
     for ri, _item, _norm, eid, _how, _exp in placed:
         by_record[ri].add(real[eid])
@@ -165,7 +181,8 @@ def _write(records, label, src, org_id, known, placed, suggestions, rejected) ->
         record = records[ri]
         ordered = sorted(ents)
         date = src.date(record) if src.date else None
-        links += [Link(from_entity_id=a, to_entity_id=b, type="co_mentioned", source_type=label,
-                       source_id=str(record.pk), date=date) for i, a in enumerate(ordered) for b in ordered[i + 1:]]
-    Link.objects.bulk_create(links, ignore_conflicts=True, batch_size=1000)
+        links += [{"from_entity_id": a, "to_entity_id": b, "type": "co_mentioned", "source_type": label,
+                   "source_id": str(record.pk), "date": date, "created_at": now}
+                  for i, a in enumerate(ordered) for b in ordered[i + 1:]]
+    insert(Link, links, skip_conflicts=True)
     return {"mentions": len(mentions), "rejected": rejected, "entities": len(new)}

@@ -31,7 +31,7 @@ from .schema import MentionInput
 
 PERSON = ("first_name", "middle_name", "last_name", "full_name", "dob", "sex", "phone", "email", "address", "dl")
 FIELDS = (*PERSON, "plate", "plate_state", "vin", "record_id", "date", "note")
-CHUNK = 500
+CHUNK = 2000  # rows per transaction and per progress step
 MAX_BYTES = 512 * 1024 * 1024
 MAX_ERRORS_KEPT = 10_000
 
@@ -136,7 +136,7 @@ def start_import(user: Any, organization: Any, filename: str, content: bytes, fm
 
 def run_import(batch_id: int) -> ImportBatch:
     """Import a queued batch in chunks; safe to call again (already imported rows are skipped)."""
-    from . import bulk, search
+    from . import bulk, fastinsert, search
 
     batch = ImportBatch.objects.get(pk=batch_id)
     path = _upload_dir() / f"batch-{batch.pk}.{batch.format}"
@@ -169,9 +169,10 @@ def run_import(batch_id: int) -> ImportBatch:
                     record_class=batch.marking.get("record_class", RecordClass.LAW_ENFORCEMENT),
                     tlp=batch.marking.get("tlp", TLP.AMBER), center=batch.organization.center,
                     owner_organization=batch.organization, created_by=batch.created_by))
-            PartnerRecord.objects.bulk_create(records)
-            for record in records:
-                record.center = batch.organization.center  # bulk_create keeps the object, not a fresh read
+            for record, pk in zip(records, fastinsert.reserve_ids(PartnerRecord, len(records)), strict=True):
+                record.pk = record.id = pk
+            fastinsert.insert(PartnerRecord, ({f.attname: getattr(r, f.attname)
+                                               for f in PartnerRecord._meta.concrete_fields} for r in records))
             bulk.index_records(records, org_id=batch.organization_id)
             search.index_records_bulk(records)
             batch.imported += len(records)

@@ -176,6 +176,8 @@ class SearchDocument(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["source_type", "source_id"], name="entities_searchdoc_once")]
+        # newest first without a sort: a common word's first page is read off this index
+        indexes = [models.Index(fields=["date", "id"], name="entities_sdoc_date_id")]
 
 
 class ImportMapping(models.Model):

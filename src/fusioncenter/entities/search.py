@@ -28,12 +28,15 @@ from fusioncenter.core.roles import Role
 
 from . import normalize as nz
 from . import registry
+from .fastinsert import insert, reserve_ids
 from .models import SearchDocument, Watch
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 HL_START, HL_END = "\x02", "\x03"
 MAX_RESULTS = 200
-MAX_CANDIDATES = 5000  # matches counted per query; totals above it read "5000"
+# Matches counted per query; totals above it read "500". Counting every match of a common word
+# costs more than the page itself at a million documents (measured: 2 s for 20,000 matches).
+MAX_CANDIDATES = 500
 # The record fields `core.access.visible` reads, copied onto each document under the same names.
 MARKING_FIELDS = ("record_class", "tlp", "les", "cui", "center_id", "owner_organization_id", "created_by_id")
 
@@ -235,15 +238,22 @@ def search(user: Any, q: str, filters: Filters | None = None, *, limit: int = 50
                  detail={"terms": len(_TOKEN.findall(q)), "filters": sorted(k for k, v in vars(filters).items() if v)})
     if matched is None:
         return [], 0
-    ordered = matched.order_by("-date", "-id")
-    total = ordered[:MAX_CANDIDATES].count()
+    # Compiled once, run as plain SQL twice: building the access expression costs more Python time
+    # than the database needs to answer it (measured: about half of a 40 ms search at 100,000).
+    sql, params = matched.order_by("-date", "-id").values_list("pk", "source_type", "source_id").query \
+        .sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT {MAX_CANDIDATES}) counted", params)  # noqa: S608
+        total = cur.fetchone()[0]
     limit = max(1, min(limit, MAX_RESULTS))
     # Step 2, on the page only: the records themselves through core.access. A stale copy (a record
     # re-marked and not yet re-indexed) can therefore hide a result but never show one.
     shown: list[tuple[int, Any]] = []
     start, window, refused = max(0, offset), limit + 10, 0
     while len(shown) < limit:
-        rows = list(ordered.values_list("pk", "source_type", "source_id")[start:start + window])
+        with connection.cursor() as cur:
+            cur.execute(f"{sql} LIMIT %s OFFSET %s", [*params, window, start])  # noqa: S608
+            rows = [(pk, label, str(sid)) for pk, label, sid in cur.fetchall()]
         allowed = _visible_records(user, rows)
         for pk, label, sid in rows:
             if (label, sid) in allowed:
@@ -347,15 +357,18 @@ def index_records_bulk(records: list[Any]) -> int:
         keys: list[str] = []
         for value in text.get("keys") or []:
             keys.extend(key_forms(str(value)))
-        docs.append(SearchDocument(
-            source_type=label, source_id=str(record.pk), title=str(text.get("title") or "")[:300],
-            body=str(text.get("body") or ""), keys=" ".join(dict.fromkeys(keys)), date=filters.get("date"),
-            county_fips=str(filters.get("county_fips") or "")[:5], category=str(filters.get("category") or "")[:64],
-            center_code=codes.get(getattr(record, "center_id", None), ""), **record_markings(record),
-            updated_at=now))
-    SearchDocument.objects.bulk_create(docs, batch_size=1000)
+        docs.append({
+            "source_type": label, "source_id": str(record.pk), "title": str(text.get("title") or "")[:300],
+            "body": str(text.get("body") or ""), "keys": " ".join(dict.fromkeys(keys)), "date": filters.get("date"),
+            "county_fips": str(filters.get("county_fips") or "")[:5],
+            "category": str(filters.get("category") or "")[:64],
+            "center_code": codes.get(getattr(record, "center_id", None), ""), **record_markings(record),
+            "updated_at": now})
+    for doc, pk in zip(docs, reserve_ids(SearchDocument, len(docs)), strict=True):
+        doc["id"] = pk
+    insert(SearchDocument, docs)  # rows, not model instances: see fastinsert
     if not is_postgres():
         with connection.cursor() as cur:
             cur.executemany("INSERT INTO entities_fts(rowid, title, body, keys) VALUES (%s, %s, %s, %s)",
-                            [(d.pk, d.title, d.body, d.keys) for d in docs])
+                            [(d["id"], d["title"], d["body"], d["keys"]) for d in docs])
     return len(docs)

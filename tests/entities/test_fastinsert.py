@@ -1,0 +1,66 @@
+"""The import's write path without the ORM: reserved ids, defaults, conversions, skipped conflicts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import transaction
+
+from fusioncenter.entities import fastinsert
+from fusioncenter.entities.models import BlockingKey, Entity, Mention
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_reserved_ids_are_never_handed_out_again():
+    before = Entity.objects.create(type="phone", display="before")
+    with transaction.atomic():
+        ids = fastinsert.reserve_ids(Entity, 3)
+        assert len(set(ids)) == 3 and min(ids) > before.pk
+        fastinsert.insert(Entity, [{"id": i, "type": "phone", "display": f"n{i}"} for i in ids])
+    after = Entity.objects.create(type="phone", display="after")
+    assert after.pk > max(ids)
+    rows = {e.pk: e for e in Entity.objects.filter(pk__in=ids)}
+    # defaults the raw insert filled in: JSON fields, timestamps, nullable keys
+    assert all(rows[i].keys == {} and rows[i].profile == [] and rows[i].merged_into_id is None for i in ids)
+    assert all(isinstance(rows[i].created_at, dt.datetime) for i in ids)
+
+
+def test_json_and_datetimes_round_trip():
+    when = dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
+    with transaction.atomic():
+        [eid] = fastinsert.reserve_ids(Entity, 1)
+        fastinsert.insert(Entity, [{"id": eid, "type": "person", "display": "Ann Lee",
+                                    "keys": {"email": "ann@example.test"}, "profile": [["ann", "lee"]]}])
+        fastinsert.insert(Mention, [{"entity_id": eid, "entity_type": "person", "source_type": "x.y",
+                                     "source_id": "7", "field": "subject", "raw_value": "Ann Lee",
+                                     "normalized": "ann lee", "attributes": {"dob": "1980-01-02"},
+                                     "observed_at": when, "how": "new", "match": {"match_weight": 7.5}}])
+    e = Entity.objects.get(pk=eid)
+    assert e.keys == {"email": "ann@example.test"} and e.profile == [["ann", "lee"]]
+    m = Mention.objects.get(entity_id=eid)
+    assert m.observed_at == when and m.attributes == {"dob": "1980-01-02"} and m.match["match_weight"] == 7.5
+
+
+def test_conflicts_skipped_only_when_asked():
+    e = Entity.objects.create(type="phone", display="x")
+    BlockingKey.objects.create(entity=e, key="phone:+16085550134")
+    with transaction.atomic():
+        fastinsert.insert(BlockingKey, [{"entity_id": e.pk, "key": "phone:+16085550134"},
+                                        {"entity_id": e.pk, "key": "phone:+16085550135"}], skip_conflicts=True)
+    assert sorted(BlockingKey.objects.filter(entity=e).values_list("key", flat=True)) == [
+        "phone:+16085550134", "phone:+16085550135"]
+    with pytest.raises(Exception), transaction.atomic():  # noqa: B017, PT011 - the database's own error type
+        fastinsert.insert(BlockingKey, [{"entity_id": e.pk, "key": "phone:+16085550134"}])
+    assert BlockingKey.objects.filter(entity=e).count() == 2
+
+
+def test_reserving_needs_a_transaction_on_sqlite():
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        assert fastinsert.reserve_ids(Entity, 2)[1] > 0  # a sequence needs no lock
+        return
+    with pytest.raises(RuntimeError):
+        fastinsert.reserve_ids(Entity, 2)
