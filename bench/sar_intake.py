@@ -70,20 +70,26 @@ def _children(pid: int) -> list[int]:
     return out
 
 
-def web_cpu(server_pid: int) -> float:
-    """CPU seconds of the gunicorn master and its workers."""
-    return sum(_proc_cpu(p) for p in [server_pid, *_children(server_pid)])
+def web_cpu(server_pid: int) -> dict[int, float]:
+    """CPU seconds of the gunicorn master and each of its workers, by process id."""
+    return {p: _proc_cpu(p) for p in [server_pid, *_children(server_pid)]}
 
 
-def database_cpu(url: str) -> float:
-    """CPU seconds of the PostgreSQL backends connected to the bench database (same machine only)."""
+def database_cpu(url: str) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend connected to the bench database (same machine only)."""
     import psycopg
 
     name = url.rsplit("/", 1)[1]
     with psycopg.connect(url, autocommit=True) as conn:
         pids = [r[0] for r in conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,))]
-    return sum(_proc_cpu(p) for p in pids)
+    return {p: _proc_cpu(p) for p in pids}
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds used between two readings by the processes alive at the second one (a process that
+    started in between counts whole; one that ended in between is lost, so keep connections open)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 def database_settings(url: str) -> dict[str, str]:
@@ -245,17 +251,17 @@ def run(args: argparse.Namespace, token: str, server_pid: int) -> dict:
     with ThreadPoolExecutor(args.threads) as pool:
         list(pool.map(lambda i: one(i, False), range(args.warmup)))
     load_before = os.getloadavg()[0]
-    cpu_before = (web_cpu(server_pid), database_cpu(args.database_url), time.process_time())
+    web_before, db_before, client_before = web_cpu(server_pid), database_cpu(args.database_url), time.process_time()
     started = time.perf_counter()
     stop_at[0] = started + args.duration
     with ThreadPoolExecutor(args.threads) as pool:
         list(pool.map(one, range(args.warmup, args.warmup + args.count)))
     wall = time.perf_counter() - started
-    cpu_after = (web_cpu(server_pid), database_cpu(args.database_url), time.process_time())
+    used = (cpu_used(web_before, web_cpu(server_pid)), cpu_used(db_before, database_cpu(args.database_url)),
+            time.process_time() - client_before)
     load_after = os.getloadavg()[0]
     done = max(1, len(latencies) + sum(failures.values()))
-    cpu_ms = {k: round((b - a) / done * 1000, 2) for k, a, b in zip(("web", "database", "client"), cpu_before,
-                                                                      cpu_after, strict=True)}
+    cpu_ms = {k: round(v / done * 1000, 2) for k, v in zip(("web", "database", "client"), used, strict=True)}
     latencies.sort()
 
     def pct(p: float) -> float:

@@ -30,7 +30,8 @@ def _media(settings, tmp_path):
 
 def test_public_report_to_exported_ise_sar(phone_page, page, live_server, make_user, make_org, centers,
                                            browser_sign_in, check_a11y):
-    from fusioncenter.sar.models import Report, SarDissemination
+    from fusioncenter.privacy.models import Dissemination
+    from fusioncenter.sar.models import Report
 
     wsic = make_org("WSIC (e2e)", discipline="le_state", county="Dane", center=centers["WSIC"], is_fusion_center=True)
     stac = make_org("STAC (e2e)", discipline="le_local", county="Milwaukee", center=centers["STAC"],
@@ -38,6 +39,7 @@ def test_public_report_to_exported_ise_sar(phone_page, page, live_server, make_u
     supervisor = make_user("supervisor", wsic, sworn=True, username="sup.wsic")
     analyst = make_user("analyst", wsic, username="ana.wsic")
     other = make_user("analyst", stac, username="ana.stac")
+    jttf = make_org("FBI Milwaukee JTTF (e2e)", discipline="le_federal", county="Milwaukee")
 
     # 1. A member of the public, on a phone, with no account.
     pub = phone_page
@@ -108,17 +110,24 @@ def test_public_report_to_exported_ise_sar(phone_page, page, live_server, make_u
     check_a11y(page)
     assert Report.objects.get(pk=report.pk).state == "ise_sar"
 
-    # 5. ... and exports it (a recorded dissemination).
+    # 5. ... and exports it: through the privacy dissemination log, refused without a need-to-know statement.
     page.get_by_label("Format").select_option("xml")
     page.get_by_label("Summary: privacy fields removed").check()
-    page.get_by_label("Recipient (person and agency)").fill("Duty agent, FBI Milwaukee JTTF")
-    page.get_by_label("Need to know and right to know").fill("JTTF assessment of critical infrastructure threats")
+    page.get_by_label("Recipient agency").select_option(label="FBI Milwaukee JTTF (e2e)")
+    page.get_by_role("button", name="Export").click()
+    page.get_by_text("28 CFR 23.20(e)").first.wait_for()
+    check_a11y(page)
+    page.get_by_label("Format").select_option("xml")
+    page.get_by_label("Summary: privacy fields removed").check()
+    page.get_by_label("Recipient agency").select_option(label="FBI Milwaukee JTTF (e2e)")
+    page.get_by_label("The recipient's need to know").fill("JTTF assessment of critical infrastructure threats")
     with page.expect_download() as info:
         page.get_by_role("button", name="Export").click()
     with open(info.value.path(), encoding="utf-8") as handle:
         body = handle.read()
     assert "SuspiciousActivityReportExchange" in body and receipt in body and "XYZ123" not in body
-    assert SarDissemination.objects.get(report=report).recipient == "Duty agent, FBI Milwaukee JTTF"
+    logged = Dissemination.objects.get(record_type="sar.report", object_id=str(report.pk))
+    assert (logged.recipient_organization, logged.channel, logged.version) == (jttf, "export", "xml summary")
 
 
 def test_partner_form_queue_filters_and_dashboard_are_accessible(page, live_server, make_user, make_org, centers,

@@ -34,6 +34,12 @@ def staff(make_user, make_org, centers):
 
 
 @pytest.fixture
+def jttf(make_org):
+    """A federal law-enforcement agency of the partner directory: a recipient with right to know."""
+    return make_org("FBI Milwaukee JTTF (test)", discipline="le_federal", county="Milwaukee")
+
+
+@pytest.fixture
 def payload():
     """A complete partner report (API shape) observed in Dane County."""
     def make(**over):

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from fusioncenter.sar.models import Report, SarDissemination
+from fusioncenter.privacy.models import Dissemination
+from fusioncenter.sar.models import Report
 
 from .conftest import ISE_FIELDS
 
@@ -85,7 +86,7 @@ def test_list_is_access_filtered_and_paginated(api, staff, submit):
     assert api(staff["member"], "get", "").json()["count"] == 0
 
 
-def test_full_workflow_through_the_api(api, staff, submit):
+def test_full_workflow_through_the_api(api, staff, submit, jttf):
     report = submit()
     r = api(staff["wsic_supervisor"], "post", f"/{report.pk}/transitions",
             {"action": "initial_review", "reason": "Complete and about conduct.",
@@ -104,12 +105,21 @@ def test_full_workflow_through_the_api(api, staff, submit):
     assert [h["action"] for h in r.json()["vetting"]["history"]] == ["receive", "initial_review", "ise_sar"]
 
     export = api(staff["wsic_analyst"], "get", f"/{report.pk}/export?format=xml&privacy=summary"
-                 "&recipient=FBI%20JTTF%20Milwaukee&purpose=Assessment%20of%20substation%20surveillance")
+                 f"&recipient_organization={jttf.pk}&need_to_know=Assessment%20of%20substation%20surveillance")
     assert export.status_code == 200 and export["Content-Type"].startswith("application/xml")
     assert b"SuspiciousActivityReportExchange" in export.content and b"ABC1234" not in export.content
-    assert SarDissemination.objects.get().recipient == "FBI JTTF Milwaukee"
+    logged = Dissemination.objects.get(record_type="sar.report", object_id=str(report.pk))
+    assert (logged.recipient_organization, logged.channel, logged.version) == (jttf, "export", "xml summary")
     missing = api(staff["wsic_analyst"], "get", f"/{report.pk}/export?format=json")
-    assert {e["field"] for e in missing.json()["errors"]} == {"recipient", "purpose"}
+    assert [(e["field"], e["rule"]) for e in missing.json()["errors"]] == [("recipient", "required")]
+    no_statement = api(staff["wsic_analyst"], "get",
+                       f"/{report.pk}/export?format=json&recipient_organization={jttf.pk}")
+    assert no_statement.status_code == 422
+    assert [(e["field"], e["rule"]) for e in no_statement.json()["errors"]] == [("need_to_know", "need_to_know")]
+    private = api(staff["wsic_analyst"], "get", f"/{report.pk}/export?format=json&need_to_know=Utility%20security"
+                  f"%20briefing&recipient_organization={staff['member'].organization_id}")
+    assert private.status_code == 422 and private.json()["errors"][0]["rule"] == "right_to_know"
+    assert Dissemination.objects.filter(object_id=str(report.pk)).count() == 1
 
 
 def test_transfer_related_link_merge_through_the_api(api, staff, submit):

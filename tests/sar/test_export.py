@@ -1,16 +1,16 @@
-"""The ISE-SAR exchange: valid against our NIEM extension schema, privacy split, every export recorded."""
+"""The ISE-SAR exchange: valid against our NIEM extension schema, privacy split, and every export through
+the privacy app's one dissemination path (right to know, need to know, the dissemination log)."""
 
 import json
 from pathlib import Path
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from lxml import etree
 
-from fusioncenter.core import access
-from fusioncenter.core.models import AuditEntry
+from fusioncenter.core.models import AuditEntry, Organization
+from fusioncenter.privacy.models import Dissemination
 from fusioncenter.sar import export, services
-from fusioncenter.sar.models import SarDissemination
 
 from .conftest import ISE_FIELDS
 
@@ -25,7 +25,7 @@ def schema():
 
 
 @pytest.fixture
-def ise_sar(staff, vetting):
+def ise_sar(staff, vetting, jttf):
     report = vetting(
         narrative="A man (John Q Example, phone 608-555-0142) photographed the gate locks and measured the fence. "
                   "He left in a gray van, WI plate ABC-1234, VIN 1M8GDM9AXKP042788.",
@@ -41,9 +41,13 @@ def ise_sar(staff, vetting):
     return services.transition(staff["wsic_analyst"], report, "ise_sar", "Nexus articulated.", ISE_FIELDS)
 
 
-def _export(staff, report, fmt, privacy):
-    return services.export(staff["wsic_analyst"], report, fmt, privacy, recipient="J. Agent, FBI Milwaukee JTTF",
-                           purpose="JTTF assessment of infrastructure surveillance")
+NEED = "JTTF assessment of infrastructure surveillance"
+
+
+def _export(staff, report, fmt, privacy, **kw):
+    jttf = Organization.objects.get(name="FBI Milwaukee JTTF (test)")
+    kw = {"recipient_organization": jttf.pk, "need_to_know": NEED, **kw}
+    return services.export(staff["wsic_analyst"], report, fmt, privacy, **kw)
 
 
 def test_detailed_xml_is_valid_and_complete(staff, ise_sar, schema):
@@ -74,29 +78,56 @@ def test_summary_json_has_no_privacy_fields(staff, ise_sar):
     assert "name" not in data["subjects"][0] and "plate" not in data["vehicles"][0]
 
 
-def test_every_export_is_a_recorded_dissemination(staff, ise_sar):
+def test_every_export_is_a_row_of_the_privacy_dissemination_log(staff, ise_sar, jttf):
     _export(staff, ise_sar, "xml", "summary")
-    _export(staff, ise_sar, "json", "detailed")
-    rows = list(SarDissemination.objects.order_by("at"))
-    assert [(r.format, r.privacy, r.by) for r in rows] == [("xml", "summary", staff["wsic_analyst"]),
-                                                          ("json", "detailed", staff["wsic_analyst"])]
-    assert rows[0].recipient.startswith("J. Agent") and "JTTF" in rows[0].purpose
-    entries = AuditEntry.objects.filter(action="disseminate", object_id=str(ise_sar.pk))
-    assert [e.detail["privacy"] for e in entries] == ["summary", "detailed"]
-    assert all("Agent" not in json.dumps(e.detail) for e in entries)
+    _export(staff, ise_sar, "json", "detailed", recipient_organization=None,
+            recipient_user=staff["wsic_supervisor"].username)
+    rows = list(Dissemination.objects.filter(record_type="sar.report", object_id=str(ise_sar.pk)).order_by("at", "id"))
+    assert [(r.channel, r.version, r.by) for r in rows] == [("export", "xml summary", staff["wsic_analyst"]),
+                                                          ("export", "json detailed", staff["wsic_analyst"])]
+    assert rows[0].recipient_organization == jttf and rows[0].recipient_user is None
+    assert rows[1].recipient_user == staff["wsic_supervisor"]
+    assert all(r.need_to_know == NEED and r.right_to_know and r.access_class == "law_enforcement" for r in rows)
+    entries = AuditEntry.objects.filter(action="privacy_disseminate", object_id=str(ise_sar.pk))
+    assert sorted(e.detail["dissemination"] for e in entries) == sorted(r.pk for r in rows)
+    assert list(services.disseminations(ise_sar).order_by("at", "id")) == rows
 
 
-def test_export_needs_recipient_purpose_and_a_disposition(staff, ise_sar, vetting):
+def test_export_is_refused_without_a_need_to_know_statement(staff, ise_sar):
     with pytest.raises(ValidationError) as exc:
-        services.export(staff["wsic_analyst"], ise_sar, "pdf", "all", recipient="", purpose="")
-    assert set(exc.value.error_dict) == {"format", "privacy", "recipient", "purpose"}
+        _export(staff, ise_sar, "xml", "summary", need_to_know="")
+    error = exc.value.error_dict["need_to_know"][0]
+    assert error.code == "need_to_know" and "28 CFR 23.20(e)" in error.message
+    assert not Dissemination.objects.exists()
+
+
+def test_export_is_refused_to_a_recipient_without_right_to_know(staff, ise_sar):
+    with pytest.raises(ValidationError) as exc:
+        _export(staff, ise_sar, "json", "summary", recipient_organization=staff["member"].organization_id)
+    error = exc.value.error_dict["recipient"][0]
+    assert error.code == "right_to_know" and "only to law-enforcement authorities" in error.message
+    assert not Dissemination.objects.exists()
+    refusal = AuditEntry.objects.get(action="privacy_dissemination_refused", object_id=str(ise_sar.pk))
+    assert refusal.outcome == "denied" and "law-enforcement" in refusal.detail["reason"]
+
+
+def test_export_needs_one_recipient_a_statement_and_a_disposition(staff, ise_sar, vetting):
+    with pytest.raises(ValidationError) as exc:
+        services.export(staff["wsic_analyst"], ise_sar, "pdf", "all")
+    assert set(exc.value.error_dict) == {"format", "privacy"}
+    with pytest.raises(ValidationError) as exc:
+        services.export(staff["wsic_analyst"], ise_sar, "json", "summary", need_to_know=NEED)
+    assert exc.value.error_dict["recipient"][0].code == "required"
+    with pytest.raises(ValidationError) as exc:
+        _export(staff, ise_sar, "json", "summary", recipient_organization=None, recipient_user="nobody-here")
+    assert exc.value.error_dict["recipient_user"][0].code == "choice"
     with pytest.raises(ValidationError) as exc:
         _export(staff, vetting(), "xml", "summary")
     assert "vet the report first" in exc.value.error_dict["state"][0].message
-    assert SarDissemination.objects.count() == 0
+    assert not Dissemination.objects.exists()
 
 
-def test_criminal_intelligence_exports_only_as_json_to_those_with_need_to_know(staff, vetting, make_user):
+def test_criminal_intelligence_exports_only_as_json_to_those_with_need_to_know(staff, vetting, jttf):
     report = services.transition(staff["wsic_analyst"], vetting(), "criminal_intelligence", "28 CFR 23 met.", {
         "criminal_predicate": "He cut the substation lock and was found with bolt cutters: reasonable suspicion "
                               "of burglary.", "criminal_activity": "Burglary",
@@ -105,5 +136,9 @@ def test_criminal_intelligence_exports_only_as_json_to_those_with_need_to_know(s
         _export(staff, report, "xml", "detailed")
     _, body = _export(staff, report, "json", "detailed")
     assert json.loads(body)["handling"]["record_class"] == "criminal_intelligence"
-    with pytest.raises(access.AccessDenied):
-        services.export(staff["member"], report, "json", "summary", recipient="Someone", purpose="I would like it.")
+    assert Dissemination.objects.get(object_id=str(report.pk)).access_class == "criminal_intelligence"
+    with pytest.raises(PermissionDenied) as exc:
+        services.export(staff["member"], report, "json", "summary", recipient_organization=jttf.pk,
+                        need_to_know="I would like it for my files.")
+    assert "may not export" in str(exc.value)
+    assert Dissemination.objects.filter(object_id=str(report.pk)).count() == 1

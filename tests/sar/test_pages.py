@@ -5,7 +5,8 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from fusioncenter.sar.models import Report, SarDissemination
+from fusioncenter.privacy.models import Dissemination
+from fusioncenter.sar.models import Report
 
 from .conftest import ISE_FIELDS, png_with_gps
 
@@ -118,7 +119,7 @@ def test_queue_shows_the_users_center_with_flags(client, staff, signed_in, submi
     assert mine.receipt not in by_cat
 
 
-def test_vetting_through_the_pages(client, staff, signed_in, submit):
+def test_vetting_through_the_pages(client, staff, signed_in, submit, jttf):
     report = submit()
     sup = signed_in(client, staff["wsic_supervisor"])
     page = sup.get(f"/sar/{report.pk}/").content.decode()
@@ -137,12 +138,17 @@ def test_vetting_through_the_pages(client, staff, signed_in, submit):
     assert response.status_code == 302
     report.refresh_from_db()
     assert report.state == "ise_sar"
+    refused = analyst.post(f"/sar/{report.pk}/export/", {"format": "xml", "privacy": "summary",
+                                                         "recipient_organization": jttf.pk, "need_to_know": "  "})
+    assert refused.status_code == 422 and "28 CFR 23.20(e)" in refused.content.decode()
     export = analyst.post(f"/sar/{report.pk}/export/", {"format": "xml", "privacy": "summary",
-                                                        "recipient": "JTTF Milwaukee", "purpose": "Threat assessment"})
+                                                        "recipient_organization": jttf.pk,
+                                                        "need_to_know": "Threat assessment of the substation"})
     assert export.status_code == 200 and export["Content-Disposition"].startswith("attachment;")
-    assert SarDissemination.objects.count() == 1
+    assert Dissemination.objects.filter(record_type="sar.report", object_id=str(report.pk)).count() == 1
     page = analyst.get(f"/sar/{report.pk}/").content.decode()
-    assert "JTTF Milwaukee" in page and "initial_review" in page
+    assert "FBI Milwaukee JTTF (test)" in page and "Threat assessment of the substation" in page
+    assert "initial_review" in page
 
 
 def test_suggestions_transfer_and_link_on_the_page(client, staff, signed_in, submit):

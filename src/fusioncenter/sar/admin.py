@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import Report, SarDissemination
+from .models import Report
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -22,7 +22,3 @@ class ReportAdmin(ReadOnly):
     list_filter = ("state", "center", "record_class", "source")
     fields = ("receipt", "state", "center", "county", "record_class", "tlp", "source", "received_at")
 
-
-@admin.register(SarDissemination)
-class SarDisseminationAdmin(ReadOnly):
-    list_display = ("report", "recipient", "format", "privacy", "by", "at")

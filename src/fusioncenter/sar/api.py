@@ -138,8 +138,9 @@ class LinkIn(Schema):
 class ExportQuery(Schema):
     format: Literal["xml", "json"] = "json"
     privacy: Literal["summary", "detailed"] = "summary"
-    recipient: str = Field(..., min_length=3, max_length=200)
-    purpose: str = Field(..., min_length=10, max_length=500, description="need-to-know and right-to-know")
+    recipient_organization: int | None = Field(None, description="The receiving agency (partner directory id)")
+    recipient_user: str = Field("", max_length=150, description="Or the receiving person's user name")
+    need_to_know: str = Field("", max_length=1000, description="The recipient's need to know (28 CFR 23.20(e))")
 
 
 def _ntk(request: HttpRequest) -> str | None:
@@ -260,12 +261,14 @@ def post_suggestion(request: HttpRequest, report_id: int, suggestion_id: int, pa
     return {"id": s.pk, "kind": s.kind, "value": s.value, "status": s.status}
 
 
-@router.get("/{report_id}/export", summary="Export (a recorded dissemination): XML or JSON, summary or detailed")
+@router.get("/{report_id}/export", summary="Export through the dissemination log: XML or JSON, summary or detailed")
 def get_export(request: HttpRequest, report_id: int, q: Query[ExportQuery]):
-    report = services.get_for(request.user, report_id, need_to_know=_ntk(request) or q.purpose,
+    report = services.get_for(request.user, report_id, need_to_know=_ntk(request) or q.need_to_know or None,
                               source_address=source_address(request))
-    content_type, body = services.export(request.user, report, q.format, q.privacy, recipient=q.recipient,
-                                         purpose=q.purpose, source_address=source_address(request))
+    content_type, body = services.export(request.user, report, q.format, q.privacy,
+                                         recipient_user=q.recipient_user,
+                                         recipient_organization=q.recipient_organization,
+                                         need_to_know=q.need_to_know, source_address=source_address(request))
     response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{report.receipt}-{q.privacy}.{q.format}"'
     return response

@@ -355,9 +355,21 @@ class ExportForm(forms.Form):
     format = forms.ChoiceField(label="Format", choices=[("xml", "ISE-SAR exchange (XML)"), ("json", "JSON")])
     privacy = forms.ChoiceField(label="Privacy fields", widget=forms.RadioSelect, initial="summary", choices=[
         ("summary", "Summary: privacy fields removed"), ("detailed", "Detailed: privacy fields included")])
-    recipient = forms.CharField(label="Recipient (person and agency)", max_length=200)
-    purpose = forms.CharField(label="Need to know and right to know", max_length=500,
-                              widget=forms.Textarea(attrs={"rows": 2}))
+    recipient_organization = forms.TypedChoiceField(
+        label="Recipient agency", required=False, coerce=int, empty_value=None,
+        help_text="An agency of the partner directory, or leave empty and name a person below.")
+    recipient_user = forms.CharField(label="Or a person: their user name", max_length=150, required=False)
+    need_to_know = forms.CharField(label="The recipient's need to know", max_length=1000,
+                                   widget=forms.Textarea(attrs={"rows": 2}),
+                                   help_text="The law-enforcement activity the report is needed for "
+                                             "(28 CFR 23.20(e)). Recorded in the dissemination log.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from fusioncenter.core.models import Organization
+
+        self.fields["recipient_organization"].choices = [("", "(a person, named below)")] + [
+            (o.pk, o.name) for o in Organization.objects.filter(active=True).order_by("name")]
 
 
 class NeedToKnowForm(forms.Form):

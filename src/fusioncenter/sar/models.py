@@ -250,21 +250,6 @@ class Suggestion(models.Model):
         constraints = [models.UniqueConstraint(fields=["report", "kind", "normalized"], name="sar_suggestion_once")]
 
 
-class SarDissemination(models.Model):
-    """Who received a report, why, in which form (28 CFR 23.20(g)). The privacy app's log replaces it later."""
-
-    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="disseminations")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recipient = models.CharField(max_length=200)
-    purpose = models.CharField(max_length=500, help_text="Need-to-know and right-to-know basis.")
-    format = models.CharField(max_length=8)
-    privacy = models.CharField(max_length=10)
-    at = models.DateTimeField(default=clock.now)
-
-    class Meta:
-        ordering = ["-at"]
-
-
 class IntakeAttempt(models.Model):
     """One public submission, for the per-address rate limit. Holds a keyed hash, never the address."""
 

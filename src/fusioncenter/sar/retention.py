@@ -1,8 +1,9 @@
 """How the privacy app reviews and purges suspicious activity reports (registered in SarConfig.ready).
 
 A purge removes the report, its child rows (subjects, vehicles, categories, extraction suggestions),
-its dissemination rows and its attachment files (after commit, so a rolled-back purge keeps them);
-reports merged into it are unlinked, not purged.
+and its attachment files (after commit, so a rolled-back purge keeps them); reports merged into it
+are unlinked, not purged. Its releases stay in the privacy app's dissemination log, which replaces
+their need-to-know statements itself when a record is purged.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from django.urls import reverse
 
 def purge_report(report: Any, actor: Any) -> None:
     from . import attachments
-    from .models import Report, SarDissemination
+    from .models import Report
 
     uuids = [str(a.uuid) for a in report.attachments.all()]
-    SarDissemination.objects.filter(report=report).delete()
     Report.objects.filter(merged_into=report).update(merged_into=None)
     report.delete()
     transaction.on_commit(lambda: [attachments.remove(u) for u in uuids])

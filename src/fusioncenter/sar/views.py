@@ -145,7 +145,8 @@ def _detail_context(request: HttpRequest, report: Report, bound: dict | None = N
         "can_export": report.state in (State.ISE_SAR, State.CRIMINAL_INTELLIGENCE),
         "history": report.transitions.select_related("by") if worker or request.user.role == Role.PRIVACY_OFFICER
         else [],
-        "disseminations": report.disseminations.select_related("by") if worker else [],
+        "disseminations": services.disseminations(report) if worker or request.user.role == Role.PRIVACY_OFFICER
+        else [],
     }
 
 
@@ -290,13 +291,15 @@ def suggestion(request: HttpRequest, pk: int, sid: int) -> HttpResponse:
 @_denied_to_404
 def export(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.ExportForm(request.POST)
-    statement = request.POST.get("purpose") or None
+    statement = request.POST.get("need_to_know") or None
     report = _load(request, pk, statement)
     if form.is_valid():
         d = form.cleaned_data
         try:
             content_type, body = services.export(request.user, report, d["format"], d["privacy"],
-                                                 recipient=d["recipient"], purpose=d["purpose"],
+                                                 recipient_user=d["recipient_user"],
+                                                 recipient_organization=d["recipient_organization"],
+                                                 need_to_know=d["need_to_know"],
                                                  source_address=source_address(request))
         except ValidationError as exc:
             forms.put_errors(form, exc)

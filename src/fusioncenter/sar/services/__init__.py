@@ -20,5 +20,13 @@ from .common import (  # noqa: F401
 )
 from .intake import PublicResult, check_rate, submit_partner, submit_public  # noqa: F401
 from .related import Related, link, merge, related, unlink, unmerge  # noqa: F401
-from .sharing import FORMATS, PRIVACY, attachment_for, decide_suggestion, export, run_extraction  # noqa: F401
+from .sharing import (  # noqa: F401
+    FORMATS,
+    PRIVACY,
+    attachment_for,
+    decide_suggestion,
+    disseminations,
+    export,
+    run_extraction,
+)
 from .workflow import RULES, Rule, allowed_actions, transfer, transition  # noqa: F401

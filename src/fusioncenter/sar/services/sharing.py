@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from fusioncenter.core import access, audit, clock
-from fusioncenter.core.models import User
+from fusioncenter.core.models import Organization, User
 
 from .. import attachments, extraction
 from ..models import (
     Attachment,
     Identifier,
     Report,
-    SarDissemination,
     State,
     Suggestion,
     Vehicle,
@@ -99,10 +99,38 @@ FORMATS = ("xml", "json")
 PRIVACY = ("summary", "detailed")
 
 
-def export(user: User, report: Report, fmt: str, privacy: str, *, recipient: str, purpose: str,
-           source_address: str = "") -> tuple[str, str]:
-    """Export a report for a recipient: returns (content_type, body). Every export is a dissemination:
-    recorded in `SarDissemination` and the audit, with the recipient and the need-to-know."""
+def _export_recipient(recipient_user: str, recipient_organization: Any) -> User | Organization:
+    """The one recipient of an export: a person of the system (by user name) or a directory agency."""
+    username = _clean_text(recipient_user, 150)
+    org_id = recipient_organization if recipient_organization not in (None, "") else None
+    if bool(username) == (org_id is not None):
+        raise _error("recipient", "Name the recipient: a person (their user name) or an agency of the partner "
+                     "directory, one of the two.", "required")
+    if username:
+        person = User.objects.select_related("organization").filter(username=username, is_active=True).first()
+        if person is None:
+            raise _error("recipient_user", "No active account has that user name.", "choice")
+        return person
+    org = Organization.objects.filter(pk=org_id, active=True).first() if str(org_id).isdigit() else None
+    if org is None:
+        raise _error("recipient_organization", "No active agency of the partner directory has that id.", "choice")
+    return org
+
+
+def export(user: User, report: Report, fmt: str, privacy: str, *, recipient_user: str = "",
+           recipient_organization: Any = None, need_to_know: str = "", source_address: str = "") -> tuple[str, str]:
+    """Export a report to one recipient: returns (content_type, body).
+
+    Every export goes through the privacy app's one dissemination path
+    (`privacy.dissemination.disseminate`, channel "export"): the recipient's right to know, the
+    sender's authority and need-to-know statement, and a row in the dissemination log (with the
+    format and privacy level as the version released) and its audit entry. A refusal names the
+    rule: `need_to_know` (no statement), `right_to_know` (the recipient may not receive it),
+    `permission` (the sender may not export it).
+    """
+    from fusioncenter.privacy import dissemination
+    from fusioncenter.privacy.models import Dissemination
+
     from .. import export as exporter
 
     problems = {}
@@ -110,14 +138,8 @@ def export(user: User, report: Report, fmt: str, privacy: str, *, recipient: str
         problems["format"] = "Use xml or json."
     if privacy not in PRIVACY:
         problems["privacy"] = "Use summary (privacy fields removed) or detailed (privacy fields included)."
-    recipient = _clean_text(recipient, 200)
-    purpose = _clean_text(purpose, 500)
-    if len(recipient) < 3:
-        problems["recipient"] = "Say who receives the export (person and agency)."
-    if len(purpose) < 10:
-        problems["purpose"] = "State the recipient's need to know and right to know (at least 10 characters)."
     if problems:
-        raise _errors(problems, "required")
+        raise _errors(problems, "choice")
     if report.state == State.ISE_SAR:
         pass
     elif report.state == State.CRIMINAL_INTELLIGENCE:
@@ -127,14 +149,29 @@ def export(user: User, report: Report, fmt: str, privacy: str, *, recipient: str
     else:
         raise _error("state", "Only an ISE-SAR or criminal intelligence is exported; vet the report first.",
                      "transition")
-    access.require(user, access.EXPORT, report, need_to_know=purpose, source_address=source_address)
-    with transaction.atomic():
-        entry = SarDissemination.objects.create(report=report, by=user, recipient=recipient, purpose=purpose,
-                                                format=fmt, privacy=privacy)
-        # The recipient and purpose are in the dissemination row; the audit names it by id.
-        audit.record(user, "disseminate", report, source_address=source_address,
-                     detail={"format": fmt, "privacy": privacy, "dissemination": entry.pk,
-                             "record_class": report.record_class})
+    recipient = _export_recipient(recipient_user, recipient_organization)
+    try:
+        dissemination.disseminate(user, report, [recipient], _clean_text(need_to_know, 1000),
+                                  Dissemination.Channel.EXPORT, version=f"{fmt} {privacy}",
+                                  source_address=source_address)
+    except dissemination.DisseminationRefused as exc:
+        for who, why in exc.refusals:
+            if who == "sender":
+                raise PermissionDenied(f"You may not export this report: {why}") from exc
+        raise _error("recipient", "The recipient may not receive this report (right to know): "
+                     + " ".join(why for _, why in exc.refusals), "right_to_know") from exc
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict") and "need_to_know" in exc.error_dict:
+            raise _error("need_to_know", " ".join(exc.error_dict["need_to_know"][0].messages),
+                         "need_to_know") from exc
+        raise
     if fmt == "xml":
         return "application/xml", exporter.to_xml(report, privacy)
     return "application/json", exporter.to_json(report, privacy)
+
+
+def disseminations(report: Report) -> Any:
+    """The report's releases, from the privacy app's dissemination log (newest first)."""
+    from fusioncenter.privacy import dissemination
+
+    return dissemination.for_record(report._meta.label_lower, report.pk)
