@@ -46,9 +46,10 @@ def attachment(ref: str, recipient_id: int | None) -> File:
     data = _cache.get(key)
     if data is None:
         data = pdf.product_pdf(product, references)
-        if len(_cache) >= CACHE_SIZE:
-            _cache.pop(next(iter(_cache)))
-        _cache[key] = data
+        if CACHE_SIZE > 0:
+            while len(_cache) >= CACHE_SIZE:
+                _cache.pop(next(iter(_cache)))
+            _cache[key] = data
     return File(f"{product.number}.pdf", "application/pdf", data)
 
 
