@@ -14,6 +14,8 @@ recipients who may see the same references share one rendering (see `_cache`).
 
 from __future__ import annotations
 
+import time
+
 from fusioncenter.core import access
 from fusioncenter.delivery.attachments import File, Refused
 
@@ -21,8 +23,10 @@ PROVIDER = "products.pdf"
 # Recipients who may see the same references get the same PDF: the worker renders it once per
 # product version and reference set (WeasyPrint takes a large fraction of a second per document),
 # not once per recipient. Process memory only, a few entries, and looked up only after the checks.
+# Entries also expire after a few minutes, so a worker does not keep a purged product's PDF in memory.
 CACHE_SIZE = 8
-_cache: dict[tuple, bytes] = {}
+CACHE_SECONDS = 300.0
+_cache: dict[tuple, tuple[float, bytes]] = {}
 
 
 def attachment(ref: str, recipient_id: int | None) -> File:
@@ -43,13 +47,16 @@ def attachment(ref: str, recipient_id: int | None) -> File:
         raise Refused("access")
     references, _ = services.references_for(user, product)
     key = (product.pk, product.version, product.updated_at, repr(references))
-    data = _cache.get(key)
+    now = time.monotonic()
+    for stale in [k for k, (at, _) in _cache.items() if now - at > CACHE_SECONDS]:
+        del _cache[stale]
+    data = _cache[key][1] if key in _cache else None
     if data is None:
         data = pdf.product_pdf(product, references)
         if CACHE_SIZE > 0:
             while len(_cache) >= CACHE_SIZE:
                 _cache.pop(next(iter(_cache)))
-            _cache[key] = data
+            _cache[key] = (now, data)
     return File(f"{product.number}.pdf", "application/pdf", data)
 
 
