@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 
-def setup_django() -> None:
+def setup_django(flush: bool = True) -> None:
     if not os.environ.get("DATABASE_URL"):
         os.environ["FUSIONCENTER_DATA_DIR"] = tempfile.mkdtemp(prefix="fc-bench-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fusioncenter.settings")
@@ -37,6 +37,8 @@ def setup_django() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    if not flush:
+        return
     if os.environ.get("DATABASE_URL"):
         call_command("flush", interactive=False, verbosity=0)
     from fusioncenter.core.reference import load_reference_data

@@ -34,8 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--docs", type=int, default=20000)
     parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument("--queries-only", action="store_true",
+                        help="PostgreSQL: keep the documents of the previous run, only time the queries")
     args = parser.parse_args(argv)
-    setup_django()
+    setup_django(flush=not args.queries_only)
     from django.db import connection, transaction
 
     from fusioncenter.core.markings import RecordClass
@@ -45,12 +47,14 @@ def main(argv: list[str] | None = None) -> int:
     from fusioncenter.entities.models import ImportBatch, PartnerRecord
 
     rng = random.Random(args.seed)
+    if args.queries_only:
+        return time_queries(args, rng)
     orgs = [Organization.objects.create(name=f"Bench Agency {i}", discipline="le_local", center_id=1 + i % 2)
             for i in range(10)]
-    officer = User.objects.create(username="bench.officer", role=Role.PARTNER_OFFICER, sworn=True,
-                                  organization=orgs[0])
-    analyst = User.objects.create(username="bench.analyst2", role=Role.ANALYST, organization=orgs[1],
-                                  home_center_id=1)
+    User.objects.create(username="bench.officer", role=Role.PARTNER_OFFICER, sworn=True,
+                        organization=orgs[0])
+    User.objects.create(username="bench.analyst2", role=Role.ANALYST, organization=orgs[1],
+                        home_center_id=1)
     batch = ImportBatch.objects.create(organization=orgs[0], filename="bench", format="csv", total=args.docs)
     people = synthetic.generate(max(1, args.docs // 2), seed=args.seed)
     plates = []
@@ -84,6 +88,26 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({"bench": "search_index", "database": connection.vendor, "docs": args.docs,
                       "seconds": round(index_seconds, 1), "docs_per_second": round(args.docs / index_seconds, 1),
                       "load_average": os.getloadavg()[0]}), flush=True)
+    return time_queries(args, rng, plates, people)
+
+
+def time_queries(args: argparse.Namespace, rng: random.Random, plates: list[str] | None = None,
+                 people: list[dict] | None = None) -> int:
+    from django.db import connection
+
+    from fusioncenter.core.models import User
+    from fusioncenter.entities import search
+    from fusioncenter.entities.models import PartnerRecord
+
+    officer = User.objects.get(username="bench.officer")
+    analyst = User.objects.get(username="bench.analyst2")
+    if plates is None or people is None:  # --queries-only: sample the stored records
+        top = PartnerRecord.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        sample = list(PartnerRecord.objects.filter(pk__in=[rng.randrange(1, top + 1) for _ in range(3000)])
+                      .values_list("data", flat=True))
+        plates = [d["plate"] for d in sample]
+        people = sample
+    args.docs = PartnerRecord.objects.count()
     queries = []
     for _ in range(200):
         kind = rng.random()
