@@ -106,6 +106,10 @@ def _before_save(sender: Any, instance: User, update_fields=None, **kwargs: Any)
 
 def _after_save(sender: Any, instance: User, created: bool, update_fields=None, **kwargs: Any) -> None:
     before = instance.__dict__.pop("_coordinator_org_before", instance.organization_id)
+    if created:
+        if instance.role == Role.ALERT_COORDINATOR and instance.is_active:
+            sync_organization(instance.organization_id)
+        return  # a new account of another role takes nothing away from its organization
     if update_fields is not None and not (set(update_fields) & WATCHED_FIELDS):
         return  # sign-ins, password changes: nothing that moves access
     if not created and instance.role != Role.ALERT_COORDINATOR and before == instance.organization_id \
