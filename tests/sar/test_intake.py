@@ -104,9 +104,10 @@ def test_rate_limit_per_address(centers):
     assert Report.objects.count() == 7
 
 
-def test_liaison_officer_submits_but_cannot_read_it_back(make_user, payload):
+def test_liaison_officer_submits_and_reads_it_back_but_no_other_liaison_does(make_user, payload):
     liaison = make_user(Role.LIAISON_OFFICER)
     report = services.submit_partner(liaison, as_service(payload()))
     from fusioncenter.core import access
+    assert services.get_for(liaison, report.pk) == report  # the author reads back (see test_submitter_read_back)
     with pytest.raises(access.AccessDenied):
-        services.get_for(liaison, report.pk)
+        services.get_for(make_user(Role.LIAISON_OFFICER, liaison.organization), report.pk)

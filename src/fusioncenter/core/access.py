@@ -25,6 +25,11 @@ the only short-cut, and it is audited like every other view):
 4. Need-to-know, for criminal intelligence: established (author, explicit share, analyst or
    supervisor of the record's center, a recorded statement still in force) or stated with the
    request. It comes last, so `needs_statement` is only set when a statement would open the record.
+
+One exception to rule 1: the author of a law-enforcement record may read it back (a liaison
+officer who is not sworn sees the report they submitted, and its state) but not change it, pass it
+on or receive it from others; an LES or CUI caveat added since closes it to them. Criminal
+intelligence keeps its right-to-know rule (28 CFR 23.20(e)).
 """
 
 from __future__ import annotations
@@ -172,6 +177,8 @@ def decide(user: Any, action: str, record: MarkedRecord, *, need_to_know: str | 
     seen = _view(user, record, ties, stated=bool(need_to_know and need_to_know.strip()))
     if action == VIEW or not seen:
         return seen
+    if seen.reason == READ_BACK:
+        return deny("The author may read back this law-enforcement record, not change it or pass it on.")
     if action == EDIT:
         if ties.author:
             return allow("Author of the record.")
@@ -198,12 +205,18 @@ def _public(record: MarkedRecord) -> bool:
     return record.record_class == RecordClass.PUBLIC and record.tlp == TLP.CLEAR and not record.les and not record.cui
 
 
+READ_BACK = "Author: reads back the law-enforcement record they wrote."
+
+
 def _view(user: User, record: MarkedRecord, ties: _Ties, *, stated: bool, receiving: bool = False) -> Decision:
     if user.role == Role.PRIVACY_OFFICER and not receiving:
         return allow("Privacy officer: oversight of every record (audited).")
     le = has_law_enforcement_access(user)
     shared = ties.user_share or ties.org_share
     cls = record.record_class
+    if cls == RecordClass.LAW_ENFORCEMENT and not le and ties.author and not receiving and not record.les \
+            and not record.cui:
+        return allow(READ_BACK)
     if cls in SENSITIVE_CLASSES and not le:
         return deny("Law-enforcement-only information: needs sworn law enforcement or the center's staff.")
     if cls == RecordClass.CRIMINAL_INTELLIGENCE and not has_intelligence_right_to_know(user):
@@ -271,6 +284,7 @@ def visible(user: Any, queryset: QuerySet, action: str = VIEW) -> QuerySet:
 
     le = has_law_enforcement_access(user)
     by_class = Q(record_class__in=[RecordClass.PUBLIC, RecordClass.PARTNER])
+    read_back = nothing if le else Q(record_class=RecordClass.LAW_ENFORCEMENT, les=False, cui="") & author
     if le:
         by_class |= Q(record_class=RecordClass.LAW_ENFORCEMENT)
         if has_intelligence_right_to_know(user) and user.cfr23_training_current():
@@ -288,7 +302,7 @@ def visible(user: Any, queryset: QuerySet, action: str = VIEW) -> QuerySet:
         | (Q(tlp=TLP.AMBER_STRICT) & (same_org | shared | author))
         | (Q(tlp=TLP.RED) & (author | Q(user_share)))
     )
-    return queryset.filter(by_class & caveats & by_tlp)
+    return queryset.filter((by_class & caveats & by_tlp) | read_back)
 
 
 # --- the checked form: decide, audit, raise ------------------------------------------------------
