@@ -114,3 +114,24 @@ def test_privacy_officer_purges_a_product_on_request(people, published, django_c
     assert tomb.summary["les"] is True
     assert not Product.objects.filter(pk=p.pk).exists()
     assert _tables_containing("Copper theft ring") == []
+
+
+def test_uploaded_bulletin_is_purged_with_its_file(people, settings, django_capture_on_commit_callbacks):
+    from fusioncenter.products import external
+    from fusioncenter.products.models import ExternalItem
+
+    pdf = b"%PDF-1.4\n% Isambard Feodorovna-Lachance\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
+    with django_capture_on_commit_callbacks(execute=True):
+        item = external.upload(people["analyst"], "jib.pdf", pdf, {
+            "title": f"Bulletin naming {MARKER}", "originator": "DHS and FBI",
+            "original_marking": "UNCLASSIFIED//FOR OFFICIAL USE ONLY", "tlp": "AMBER",
+            "record_class": "law_enforcement", "les": True, "summary": f"Subject: {MARKER}."})
+    assert item.retention_until == clock.today() + dt.timedelta(days=1095)
+    assert _tables_containing(MARKER) and _files_containing(settings.MEDIA_ROOT, b"Isambard")
+    with django_capture_on_commit_callbacks(execute=True):
+        privacy_retention.purge(people["privacy"], "products.externalitem", item.pk)
+    assert not ExternalItem.objects.filter(pk=item.pk).exists()
+    assert _tables_containing(MARKER) == []
+    assert _files_containing(settings.MEDIA_ROOT, b"Isambard") == []
+    tomb = Tombstone.objects.get(record_type="products.externalitem", original_id=str(item.pk))
+    assert tomb.summary == {"source": "upload", "tlp": "AMBER", "les": True, "passed_on": False}

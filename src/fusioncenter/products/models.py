@@ -315,6 +315,16 @@ class ExternalItem(MarkedRecord):
     filename = models.CharField(max_length=120, blank=True)
     file_type = models.CharField(max_length=40, blank=True)
     product = models.ForeignKey(Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Retention (privacy app), from receipt; moved only by a revalidation.
+    review_due = models.DateField(null=True, blank=True)
+    retention_until = models.DateField(null=True, blank=True)
+
+    def save(self, *args, **kwargs) -> None:
+        if self.retention_until is None:
+            from .retention import set_dates
+
+            set_dates(self)
+        super().save(*args, **kwargs)
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -15,7 +15,8 @@ Where a product's content lives, and what removes it:
   need-to-know statements: the privacy app. All run in the same transaction.
 
 An external alert a product passed on (`ExternalItem`) is the originator's record, not the
-product's: it stays, unlinked from the purged product.
+product's: it stays, unlinked from the purged product. It is registered as a record type of its own
+(dates from its receipt, same policy mapping), and its purge removes its row and its file.
 """
 
 from __future__ import annotations
@@ -88,6 +89,16 @@ def purge_product(product: Any, actor: Any) -> None:
     transaction.on_commit(lambda: _erase(paths))
 
 
+def purge_external(item: Any, actor: Any) -> None:
+    """An external alert or uploaded bulletin: its file and its row. A product that passed it on is
+    a record of its own (with its own copy of the text and file) and its own retention."""
+    from . import files
+
+    paths = [files.path_for(item.file_uuid)] if item.file_uuid else []
+    item.delete()
+    transaction.on_commit(lambda: _erase(paths))
+
+
 def tombstone(product: Any) -> dict:
     """What stays: the number, type, markings and counts, never the title or the text."""
     return {"number": product.number[:64], "type": product.product_type.code, "tlp": product.tlp,
@@ -98,7 +109,7 @@ def tombstone(product: Any) -> dict:
 def register() -> None:
     from fusioncenter.privacy.registry import register_record_type
 
-    from .models import Product
+    from .models import ExternalItem, Product
 
     register_record_type(
         Product,
@@ -107,4 +118,12 @@ def register() -> None:
         tombstone=tombstone,
         url=lambda p: reverse("products:detail", args=[p.pk]),
         describe=lambda p: f"Product {p.number}",
+    )
+    register_record_type(
+        ExternalItem,
+        purge=purge_external,
+        class_of=class_of,
+        tombstone=lambda i: {"source": i.source, "tlp": i.tlp, "les": i.les, "passed_on": i.product_id is not None},
+        url=lambda i: reverse("products:external_item", args=[i.pk]),
+        describe=lambda i: f"External alert {i.pk}",
     )
