@@ -123,6 +123,10 @@ def vetting(staff, submit):
     return make
 
 
+LAWFUL = {"lawfully_obtained": True,
+          "source_of_information": "Seen by the utility's security officer, who reported it the same day."}
+"""The 28 CFR 23.20(d) attestation a move to criminal intelligence needs."""
+
 ISE_FIELDS = {
     "justification": "Photographing gate locks, measuring the fence and asking about guard shift changes at a "
                      "substation together indicate pre-operational surveillance of critical infrastructure.",

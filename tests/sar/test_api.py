@@ -7,7 +7,7 @@ import pytest
 from fusioncenter.privacy.models import Dissemination
 from fusioncenter.sar.models import Report
 
-from .conftest import ISE_FIELDS
+from .conftest import ISE_FIELDS, LAWFUL
 
 
 @pytest.fixture
@@ -155,7 +155,8 @@ def test_criminal_intelligence_needs_need_to_know_outside_the_center(api, staff,
     report = services.transition(staff["wsic_analyst"], vetting(), "criminal_intelligence", "28 CFR 23 met.", {
         "criminal_predicate": "He cut the substation lock and carried bolt cutters: reasonable suspicion of "
                               "burglary.", "criminal_activity": "Burglary",
-        "additional_facts": "Bolt cutters and a cut padlock were found on him.", "solely_protected_activity": False})
+        "additional_facts": "Bolt cutters and a cut padlock were found on him.", "solely_protected_activity": False,
+        **LAWFUL})
     detective = make_user(Role.PARTNER_OFFICER, staff["officer"].organization)  # same org: TLP:AMBER passes
     response = api(detective, "get", f"/{report.pk}")
     assert response.status_code == 403 and response.json()["errors"][0]["field"] == "X-Need-To-Know"

@@ -12,7 +12,7 @@ from fusioncenter.core.models import AuditEntry, Organization
 from fusioncenter.privacy.models import Dissemination
 from fusioncenter.sar import export, services
 
-from .conftest import ISE_FIELDS
+from .conftest import ISE_FIELDS, LAWFUL
 
 NIEM = Path(__file__).resolve().parents[3] / "shared" / "standards" / "niem-5.2" / "xsd"
 PRIVATE = ["John Q Example", "608-555-0142", "ABC1234", "ABC-1234", "1M8GDM9AXKP042788", "1980-02-03", "D123-4567",
@@ -131,7 +131,8 @@ def test_criminal_intelligence_exports_only_as_json_to_those_with_need_to_know(s
     report = services.transition(staff["wsic_analyst"], vetting(), "criminal_intelligence", "28 CFR 23 met.", {
         "criminal_predicate": "He cut the substation lock and was found with bolt cutters: reasonable suspicion "
                               "of burglary.", "criminal_activity": "Burglary",
-        "additional_facts": "Bolt cutters and a cut padlock were found on him.", "solely_protected_activity": False})
+        "additional_facts": "Bolt cutters and a cut padlock were found on him.", "solely_protected_activity": False,
+        **LAWFUL})
     with pytest.raises(ValidationError):
         _export(staff, report, "xml", "detailed")
     _, body = _export(staff, report, "json", "detailed")

@@ -13,12 +13,12 @@ from fusioncenter.core.roles import Role
 from fusioncenter.sar import services
 from fusioncenter.sar.models import Report
 
-from .conftest import ISE_FIELDS
+from .conftest import ISE_FIELDS, LAWFUL
 
 CI_FIELDS = {"criminal_predicate": "He cut the substation lock and was found with bolt cutters: reasonable suspicion "
                                    "of burglary.", "criminal_activity": "Burglary",
              "additional_facts": "Bolt cutters and a cut padlock were found on him.",
-             "solely_protected_activity": False}
+             "solely_protected_activity": False, **LAWFUL}
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from fusioncenter.core.models import AuditEntry, Center
 from fusioncenter.sar import services
 from fusioncenter.sar.models import Link, Report, State, Suggestion, Transition
 
-from .conftest import ISE_FIELDS
+from .conftest import ISE_FIELDS, LAWFUL
 
 
 def codes(exc: ValidationError) -> dict[str, str]:
@@ -117,7 +117,7 @@ def test_criminal_intelligence_disposition(staff, vetting):
     fields = {"criminal_predicate": "The subject measured the fence and cut the lock; reasonable suspicion of "
                                     "planned burglary of the substation.", "criminal_activity": "Burglary",
               "additional_facts": "A cut padlock was found the next morning at the same gate.",
-              "solely_protected_activity": False}
+              "solely_protected_activity": False, **LAWFUL}
     report = services.transition(staff["wsic_analyst"], report, "criminal_intelligence", "28 CFR 23 met.", fields)
     assert report.record_class == "criminal_intelligence" and report.state == State.CRIMINAL_INTELLIGENCE
     assert report.criminal_activity == "Burglary" and not report.ise_sar

@@ -55,6 +55,11 @@ def _fields_for(rng: random.Random, codes: list[str]) -> dict:
         "criminal_predicate": "The facts give reasonable suspicion that the subject is planning a burglary of the "
                               "site: " + ACTS[codes[0]] + ".",
         "criminal_activity": rng.choice(["Burglary", "Criminal damage to property", "Theft"]),
+        "lawfully_obtained": True,
+        "source_of_information": rng.choice([
+            "Seen by the site's security officer, who reported it through the partner form.",
+            "Observed by a patrol officer answering the site's call; a written report followed.",
+            "Reported by a member of the public on the public form; confirmed by a site visit."]),
     }
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from fusioncenter.core.models import Center, County, Organization
 
-from . import categories, grading
+from . import categories, grading, lawful_acquisition
 from .services import MIN_REASON
 
 YES_NO = [("no", "No"), ("yes", "Yes")]
@@ -297,8 +297,14 @@ class CriminalIntelligenceForm(GuardedForm):
                                         help_text="The definable criminal activity or enterprise.")
     criminal_predicate = forms.CharField(label="Criminal predicate (reasonable suspicion)", max_length=5000,
                                          widget=forms.Textarea(attrs={"rows": 4}))
+    source_of_information = forms.CharField(
+        label="Source of the information: how it was obtained", max_length=2000, required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Who reported or collected it, and by what means (28 CFR 23.20(d)).")
+    lawfully_obtained = forms.BooleanField(label=lawful_acquisition.STATEMENT, required=False)
     field_order = ["categories", "criminal_activity", "criminal_predicate", "additional_facts",
-                   "solely_protected_activity", "acknowledge_warnings", "reason"]
+                   "source_of_information", "lawfully_obtained", "solely_protected_activity",
+                   "acknowledge_warnings", "reason"]
 
 
 class ReferForm(ReasonForm):

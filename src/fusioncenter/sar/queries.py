@@ -94,6 +94,7 @@ def detail(user: Any, report: Report) -> dict[str, Any]:
         "allowed_actions": services.allowed_actions(user, report),
     }
     if worker:
+        transitions = list(report.transitions.select_related("by"))
         out["vetting"] = {
             "reporter": {"anonymous": report.anonymous, "name": report.reporter_name,
                          "phone": report.reporter_phone, "email": report.reporter_email},
@@ -105,9 +106,20 @@ def detail(user: Any, report: Report) -> dict[str, Any]:
             "review_due": report.review_due, "merged_into": report.merged_into_id,
             "history": [{"action": t.action, "from": t.from_state, "to": t.to_state,
                          "by": t.by.username if t.by_id else None, "at": t.at, "reason": t.reason}
-                        for t in report.transitions.select_related("by")],
+                        for t in transitions],
+            "lawful_acquisition": lawful_acquisition_of(transitions),
         }
     return out
+
+
+def lawful_acquisition_of(transitions: list) -> dict[str, Any] | None:
+    """The 28 CFR 23.20(d) attestation of the latest move to criminal intelligence: who, when, what, source."""
+    for t in sorted(transitions, key=lambda t: (t.at, t.pk), reverse=True):
+        attestation = (t.detail or {}).get("lawful_acquisition") if t.action == "criminal_intelligence" else None
+        if attestation:
+            return {"by": t.by.username if t.by_id else None, "at": t.at, "statement": attestation["statement"],
+                    "source_of_information": attestation["source_of_information"]}
+    return None
 
 
 # --- dashboard -----------------------------------------------------------------------------------------

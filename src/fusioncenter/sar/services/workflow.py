@@ -14,7 +14,7 @@ from fusioncenter.core.markings import RecordClass
 from fusioncenter.core.models import Center, Organization, User
 from fusioncenter.core.roles import Role
 
-from .. import civil_liberties, conf
+from .. import civil_liberties, conf, lawful_acquisition
 from ..models import (
     DISPOSITIONS,
     Report,
@@ -98,7 +98,10 @@ def transition(user: User, report: Report, action: str, reason: str, fields: dic
     return report
 
 
-_AUDIT_SAFE = {"categories", "record_class", "retention_until", "referred_to_id", "warnings"}
+# What of a transition's detail the audit may hold: codes and flags, never free text (the source of
+# information of a criminal-intelligence attestation may name a person).
+_AUDIT_SAFE = {"categories", "record_class", "retention_until", "referred_to_id", "warnings",
+               "lawful_acquisition_attested"}
 
 
 def _bool(fields: dict, key: str) -> bool | None:
@@ -185,7 +188,12 @@ class _Effects:
     def criminal_intelligence(user: User, report: Report, fields: dict, detail: dict) -> None:
         if not user.cfr23_training_current():
             raise PermissionDenied("Entering criminal intelligence needs current 28 CFR Part 23 training.")
+        attestation, problems = lawful_acquisition.check(fields)
+        if attestation is None:
+            raise _errors(problems, lawful_acquisition.RULE)
         _Effects._guarded("criminal_intelligence", user, report, fields, detail)
+        detail["lawful_acquisition"] = attestation.as_detail()
+        detail["lawful_acquisition_attested"] = True
         report.criminal_predicate = _clean_text(fields.get("criminal_predicate"), 5000)
         report.criminal_activity = _clean_text(fields.get("criminal_activity"), 200)
         report.record_class = RecordClass.CRIMINAL_INTELLIGENCE
