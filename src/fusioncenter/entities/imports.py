@@ -34,6 +34,7 @@ FIELDS = (*PERSON, "plate", "plate_state", "vin", "record_id", "date", "note")
 CHUNK = 2000  # rows per transaction and per progress step
 MAX_BYTES = 512 * 1024 * 1024
 MAX_ERRORS_KEPT = 10_000
+ANALYZE_FIRST = 4000  # rows imported before the first mid-import ANALYZE (then at each doubling)
 
 
 def _upload_dir() -> Path:
@@ -147,6 +148,7 @@ def run_import(batch_id: int) -> ImportBatch:
     batch.save(update_fields=["status"])
     done_rows = set(batch.records.values_list("row_number", flat=True))
     errors = list(batch.errors)
+    next_analyze = ANALYZE_FIRST
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
         with transaction.atomic():
@@ -179,6 +181,9 @@ def run_import(batch_id: int) -> ImportBatch:
             batch.processed = min(start + len(chunk), batch.total)
             batch.errors = errors
             batch.save(update_fields=["imported", "rejected", "processed", "errors"])
+        if batch.imported >= next_analyze:
+            _analyze()
+            next_analyze = 2 * batch.imported
     with transaction.atomic():
         batch.status = ImportBatch.Status.DONE
         batch.finished_at = clock.now()
@@ -186,11 +191,19 @@ def run_import(batch_id: int) -> ImportBatch:
         audit.record(batch.created_by or "system", "entities.import_done", batch,
                      detail={"imported": batch.imported, "rejected": batch.rejected})
     path.unlink(missing_ok=True)
+    _analyze()
+    return batch
+
+
+def _analyze() -> None:
+    """Fresh planner statistics on PostgreSQL, during the import too (at 4,000 rows, 8,000, 16,000...).
+
+    Without them the planner keeps the sizes it saw before the import (an empty key table, say)
+    and looks each chunk's blocking keys up by scanning a table that has grown to millions of rows.
+    """
     if connection.vendor == "postgresql":
-        # fresh statistics, or the planner keeps scanning the key table it thinks is small
         with connection.cursor() as cur:
             cur.execute("ANALYZE entities_blockingkey, entities_entity, entities_mention, entities_searchdocument")
-    return batch
 
 
 def partner_mentions(record: PartnerRecord) -> list[MentionInput]:
