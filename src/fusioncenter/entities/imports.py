@@ -196,14 +196,21 @@ def run_import(batch_id: int) -> ImportBatch:
 
 
 def _analyze() -> None:
-    """Fresh planner statistics on PostgreSQL, during the import too (at 4,000 rows, 8,000, 16,000...).
+    """Fresh planner statistics, during the import too (at 4,000 rows, 8,000, 16,000...) and at the end.
 
-    Without them the planner keeps the sizes it saw before the import (an empty key table, say)
-    and looks each chunk's blocking keys up by scanning a table that has grown to millions of rows.
+    Without them PostgreSQL keeps the sizes it saw before the import (an empty key table, say) and
+    looks each chunk's blocking keys up by scanning a table grown to millions of rows; SQLite,
+    with no statistics at all, answers the incremental match from the entity-type index (every
+    person) instead of the key index: measured at 100,000 rows, p50 180 ms before, 1.5 ms after.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute("ANALYZE entities_blockingkey, entities_entity, entities_mention, entities_searchdocument")
+    tables = ("entities_blockingkey", "entities_entity", "entities_mention", "entities_searchdocument")
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(f"ANALYZE {', '.join(tables)}")
+        elif connection.vendor == "sqlite":
+            cur.execute("PRAGMA analysis_limit = 2000")  # sampled: a fraction of a second at any size
+            for table in tables:
+                cur.execute(f"ANALYZE {table}")
 
 
 def partner_mentions(record: PartnerRecord) -> list[MentionInput]:
