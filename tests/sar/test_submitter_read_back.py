@@ -108,3 +108,4 @@ def test_the_partner_form_leads_a_liaison_officer_to_their_report_page(client, s
     page = c.get(f"/sar/{report.pk}/").content.decode()
     assert report.receipt in page and "fuel depot" in page and "ISE-SAR" in page
     assert ISE_FIELDS["justification"][:40] not in page and "History" not in page
+    assert f"/sar/{report.pk}/export/" not in page and "Vetting actions" not in page

@@ -142,7 +142,10 @@ def _detail_context(request: HttpRequest, report: Report, bound: dict | None = N
         "suggestions": report.suggestions.all() if worker else [],
         "transfer_form": bound.get("transfer") or forms.TransferForm(),
         "export_form": bound.get("export") or forms.ExportForm(),
-        "can_export": report.state in (State.ISE_SAR, State.CRIMINAL_INTELLIGENCE),
+        # Passing a SAR on needs law-enforcement right to know (the export service asks core.access too);
+        # a submitter reading back their own report is not offered the form.
+        "can_export": report.state in (State.ISE_SAR, State.CRIMINAL_INTELLIGENCE)
+        and access.has_law_enforcement_access(request.user),
         "history": report.transitions.select_related("by") if worker or request.user.role == Role.PRIVACY_OFFICER
         else [],
         "disseminations": services.disseminations(report) if worker or request.user.role == Role.PRIVACY_OFFICER
