@@ -131,3 +131,21 @@ def test_unindexed_defaults_hide(dossier_source, cast):
     SearchDocument.objects.filter(source_id=str(record.pk)).update(record_class="", tlp="", les=True)
     assert _found(cast["users"]["analyst"]) == (set(), 0)
     assert _found(cast["users"]["privacy_officer"])[0] == {record.pk}
+
+
+def test_migration_backfills_the_copies(dossier_source, cast):
+    """Documents indexed before migration 0004 get their record's markings copied."""
+    import importlib
+
+    from django.apps import apps
+
+    record = _dossier(dossier_source, cast, "law_enforcement", "AMBER")
+    search.index_record(record)
+    SearchDocument.objects.filter(source_id=str(record.pk)).update(
+        record_class="", tlp="", les=True, center=None, owner_organization=None, created_by=None)
+    migration = importlib.import_module("fusioncenter.entities.migrations.0004_search_access_columns")
+    migration.backfill(apps, None)
+    doc = SearchDocument.objects.get(source_id=str(record.pk))
+    assert (doc.record_class, doc.tlp, doc.les, doc.owner_organization_id, doc.created_by_id) == (
+        "law_enforcement", "AMBER", False, record.owner_organization_id, record.created_by_id)
+    assert _found(cast["users"]["colleague"])[0] == {record.pk}
