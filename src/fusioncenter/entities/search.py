@@ -11,6 +11,7 @@ as its normalized plate and phone forms, so `abc 1234`, `ABC-1234` and `(608) 55
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -246,7 +247,9 @@ def search(user: Any, q: str, filters: Filters | None = None, *, limit: int = 50
     limit = max(1, min(limit, MAX_RESULTS))
     shown: list[tuple[int, Any]] = []
     start, window, refused = max(0, offset), limit + 10, 0
-    with transaction.atomic(), connection.cursor() as cur:
+    # PostgreSQL: in a transaction, for SET LOCAL. Not on SQLite, where every transaction begins
+    # IMMEDIATE (settings) and would take the write lock for a read.
+    with transaction.atomic() if is_postgres() else contextlib.nullcontext(), connection.cursor() as cur:
         if is_postgres():
             # The access expression lifts the planner's cost estimate over `jit_above_cost`, and
             # compiling it took about 1 s for a query that runs in 10 ms (measured at 1,000,000).
