@@ -95,6 +95,9 @@ def test_publish_page_lists_recipients_and_the_excluded(client, people, approved
     html = page.content.decode()
     assert "Who will receive it (1)" in html and "Left out (1)" in html
     assert "LES caveat" in html or "Law-enforcement-only" in html
+    # someone left out of law-enforcement information can still be warned, on the 23.20(f) path only
+    assert p.record_class in ("law_enforcement", "criminal_intelligence")
+    assert f"/privacy/imminent-danger/?record_type=products.product&amp;object_id={p.pk}" in html
     expected = re.search(r'name="expected" value="([0-9a-f]+)"', html).group(1)
     done = client.post(f"/products/{p.pk}/publish/", {"expected": expected,
                                                        "need_to_know": "Fuel-pump skimming cases in Dane County."})

@@ -141,6 +141,11 @@ def test_vetting_through_the_pages(client, staff, signed_in, submit, jttf):
     refused = analyst.post(f"/sar/{report.pk}/export/", {"format": "xml", "privacy": "summary",
                                                          "recipient_organization": jttf.pk, "need_to_know": "  "})
     assert refused.status_code == 422 and "28 CFR 23.20(e)" in refused.content.decode()
+    # the refusal page offers the separate imminent-danger path for this very report
+    link = f"/privacy/imminent-danger/?record_type=sar.report&amp;object_id={report.pk}"
+    assert link in refused.content.decode()
+    form = analyst.get(link.replace("&amp;", "&")).content.decode()
+    assert 'value="sar.report"' in form and f'value="{report.pk}"' in form
     export = analyst.post(f"/sar/{report.pk}/export/", {"format": "xml", "privacy": "summary",
                                                         "recipient_organization": jttf.pk,
                                                         "need_to_know": "Threat assessment of the substation"})
