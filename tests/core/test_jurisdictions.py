@@ -252,3 +252,13 @@ def test_counties_page_shows_the_map(wisconsin, client, make_user, signed_in):
     signed_in(client, make_user("analyst"))
     html = client.get("/counties/").content.decode()
     assert html.count("<path ") == 72 and "Dane County: WSIC" in html
+
+
+def test_map_point_lands_inside_the_drawn_frame_and_refuses_other_places(db):
+    width, height = jurisdictions.MAP_WIDTH, jurisdictions._frame()[4]
+    x, y = jurisdictions.map_point(43.0747, -89.3841)  # Madison, in the south-centre of the map
+    assert 0 < x < width and height / 2 < y < height
+    north_x, north_y = jurisdictions.map_point(46.58, -90.88)  # Ashland, on Lake Superior
+    assert north_y < y and north_x < x
+    assert jurisdictions.map_point(41.8781, -87.6298) is None  # Chicago: outside the frame
+    assert jurisdictions.map_point("north", -89) is None and jurisdictions.map_point(None, None) is None

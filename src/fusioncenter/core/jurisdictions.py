@@ -300,38 +300,57 @@ def rings(geometry: dict):
         yield from polygon
 
 
+MAP_MARGIN = 4.0
+
+
 @lru_cache(maxsize=1)
-def _projected() -> tuple[tuple[tuple[str, str, str], ...], float, float]:
-    """((fips, name, path d), width, height) for every county, projected once.
+def _frame() -> tuple[float, float, float, float, float]:
+    """(kx, min_x, max_y, scale, height) of the county map's projection, computed once.
 
     Equirectangular projection with longitude scaled by the cosine of the state's middle latitude
     (about 44.8° for Wisconsin), so shapes are not stretched east-west; y grows southwards as SVG
     expects. The middle latitude comes from the data, so another state's map needs no change.
     """
     features = _features()
-    lats = [p[1] for f in features for ring in rings(f["geometry"]) for p in ring]
+    points = [p for f in features for ring in rings(f["geometry"]) for p in ring]
+    lats = [p[1] for p in points]
     kx = math.cos(math.radians((min(lats) + max(lats)) / 2))
+    xs = [p[0] * kx for p in points]
+    min_x, max_x, min_y, max_y = min(xs), max(xs), min(lats), max(lats)
+    scale = (MAP_WIDTH - 2 * MAP_MARGIN) / (max_x - min_x)
+    height = round((max_y - min_y) * scale + 2 * MAP_MARGIN, 1)
+    return kx, min_x, max_y, scale, height
 
-    xs, ys = [], []
-    for f in features:
-        for ring in rings(f["geometry"]):
-            xs.extend(p[0] * kx for p in ring)
-            ys.extend(p[1] for p in ring)
-    min_x, max_x, min_y, max_y = min(xs), max(xs), min(ys), max(ys)
-    margin = 4.0
-    scale = (MAP_WIDTH - 2 * margin) / (max_x - min_x)
-    height = round((max_y - min_y) * scale + 2 * margin, 1)
 
+def _xy(latitude: float, longitude: float) -> tuple[float, float]:
+    kx, min_x, max_y, scale, _ = _frame()
+    return (longitude * kx - min_x) * scale + MAP_MARGIN, (max_y - latitude) * scale + MAP_MARGIN
+
+
+def map_point(latitude: Any, longitude: Any) -> tuple[float, float] | None:
+    """Where a point falls on the county map (`county_map_svg`'s coordinates), or None when it is
+    not a valid point or lies outside the map's frame (another state). Lets other pages draw records
+    as points on the same map without repeating its projection."""
+    point = _valid_point(latitude, longitude)
+    if point is None:
+        return None
+    x, y = _xy(*point)
+    if not (0 <= x <= MAP_WIDTH and 0 <= y <= _frame()[4]):
+        return None
+    return x, y
+
+
+@lru_cache(maxsize=1)
+def _projected() -> tuple[tuple[tuple[str, str, str], ...], float, float]:
+    """((fips, name, path d), width, height) for every county, projected once (see `_frame`)."""
     out = []
-    for f in features:
+    for f in _features():
         parts = []
         for ring in rings(f["geometry"]):
-            points = [
-                f"{(lon * kx - min_x) * scale + margin:.1f} {(max_y - lat) * scale + margin:.1f}" for lon, lat in ring
-            ]
+            points = [f"{x:.1f} {y:.1f}" for x, y in (_xy(lat, lon) for lon, lat in ring)]
             parts.append("M" + " ".join(points) + "Z")
         out.append((f["properties"]["fips"], f["properties"]["name"], "".join(parts)))
-    return tuple(out), MAP_WIDTH, height
+    return tuple(out), MAP_WIDTH, _frame()[4]
 
 
 def category_class(category: str | None) -> str:
@@ -440,4 +459,5 @@ def clear_caches() -> None:
     _features.cache_clear()
     _index.cache_clear()
     _projected.cache_clear()
+    _frame.cache_clear()
     _names["at"] = -1e18

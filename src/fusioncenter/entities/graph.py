@@ -17,7 +17,6 @@ import io
 import math
 from collections import deque
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
@@ -279,35 +278,10 @@ class Place:
     xy: tuple[float, float] | None = None  # where the point falls on the map; None: outside the state's map
 
 
-@lru_cache(maxsize=1)
-def _projection() -> tuple[float, float, float, float, float]:
-    """(kx, min_x, max_y, scale, height) of the county map (`core.jurisdictions.county_map_svg`).
-
-    The same equirectangular projection the county paths are drawn with (longitude scaled by the
-    cosine of the middle latitude, a 4-unit margin, MAP_WIDTH wide), computed from the same shipped
-    boundaries, so a point lands in its county. tests/entities/test_map_points.py checks that a
-    Madison point falls inside Dane County's path.
-    """
-    features = jurisdictions._features()
-    points = [p for f in features for ring in jurisdictions.rings(f["geometry"]) for p in ring]
-    lats = [p[1] for p in points]
-    kx = math.cos(math.radians((min(lats) + max(lats)) / 2))
-    xs = [p[0] * kx for p in points]
-    scale = (jurisdictions.MAP_WIDTH - 2 * MAP_MARGIN) / (max(xs) - min(xs))
-    return kx, min(xs), max(lats), scale, (max(lats) - min(lats)) * scale + 2 * MAP_MARGIN
-
-
-MAP_MARGIN = 4.0
-
-
 def project(latitude: float, longitude: float) -> tuple[float, float] | None:
-    """Map coordinates of a point, or None when it falls outside the map's frame (another state)."""
-    kx, min_x, max_y, scale, height = _projection()
-    x = (longitude * kx - min_x) * scale + MAP_MARGIN
-    y = (max_y - latitude) * scale + MAP_MARGIN
-    if not (0 <= x <= jurisdictions.MAP_WIDTH and 0 <= y <= height):
-        return None
-    return x, y
+    """Map coordinates of a point, or None when it falls outside the map's frame (another state).
+    The county map's own projection (`core.jurisdictions.map_point`), so a point lands in its county."""
+    return jurisdictions.map_point(latitude, longitude)
 
 
 def places_map(places: list[Place], title: str) -> str:
