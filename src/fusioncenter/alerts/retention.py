@@ -18,16 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from fusioncenter.core import clock
+from fusioncenter.core import clock, uploads
 
 POLICY = "case_support"
 DEFAULT_DAYS = 1095  # the shipped case-support period, if the policy row is missing
@@ -53,17 +50,7 @@ def stamp(req: Any) -> None:
 
 def erase_file(name: str) -> None:
     """Overwrite and delete one file under MEDIA_ROOT (a purged photo)."""
-    path = Path(settings.MEDIA_ROOT) / name
-    try:
-        if path.is_file():
-            size = path.stat().st_size
-            with open(path, "r+b") as fh:
-                fh.write(b"\0" * size)
-                fh.flush()
-                os.fsync(fh.fileno())
-        path.unlink(missing_ok=True)
-    except OSError:  # the purge is committed: report the leftover for the operator (no name: it may be personal)
-        log.exception("could not erase a purged photo file")
+    uploads.erase_media(name)
 
 
 def purge_request(req: Any, actor: Any) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from django.core.files.storage import FileSystemStorage
 from django.db import connection, models, router, transaction
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 
-from fusioncenter.core import access, audit, clock
+from fusioncenter.core import access, audit, clock, uploads
 from fusioncenter.core.models import NeedToKnow, Share
 from fusioncenter.core.roles import Role
 
@@ -357,12 +356,7 @@ def _erase_files(files: Iterable[tuple[Any, str]]) -> None:
     for storage, name in files:
         try:
             if isinstance(storage, FileSystemStorage) and storage.exists(name):
-                path = storage.path(name)
-                size = os.path.getsize(path)
-                with open(path, "r+b") as fh:
-                    fh.write(b"\0" * size)
-                    fh.flush()
-                    os.fsync(fh.fileno())
+                uploads.erase(storage.path(name))
             storage.delete(name)
         except OSError:
             log.exception("could not erase a purged file (storage name withheld)")

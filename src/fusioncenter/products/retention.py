@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
 
-from fusioncenter.core import clock
+from fusioncenter.core import clock, uploads
 
 log = logging.getLogger(__name__)
 
@@ -63,19 +62,9 @@ def set_dates(product: Any, start: dt.date | None = None) -> None:
 
 
 def _erase(paths: list[Any]) -> None:
-    """Overwrite then delete each file, so the bytes do not linger in free blocks of a simple disk."""
+    """Overwrite then delete each file (`core.uploads.erase`)."""
     for path in paths:
-        try:
-            size = os.path.getsize(path)
-            with open(path, "r+b") as fh:
-                fh.write(b"\0" * size)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.unlink(path)
-        except FileNotFoundError:
-            continue
-        except OSError:
-            log.exception("could not erase a purged product file (name withheld)")
+        uploads.erase(path)
 
 
 def purge_product(product: Any, actor: Any) -> None:
