@@ -6,10 +6,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from fusioncenter.core import clock
-from fusioncenter.core.models import AuditEntry
+from fusioncenter.core.models import AuditEntry, RateAttempt
 from fusioncenter.core.roles import Role
 from fusioncenter.sar import receipts, services
-from fusioncenter.sar.models import IntakeAttempt, Report, Source, State
+from fusioncenter.sar.models import Report, Source, State
 
 from .conftest import as_service, png_with_gps
 
@@ -98,7 +98,8 @@ def test_rate_limit_per_address(centers):
     with pytest.raises(services.RateLimited):
         services.submit_public(PUBLIC, [], source_address="203.0.113.5")
     services.submit_public(PUBLIC, [], source_address="203.0.113.6")  # another address is not affected
-    assert not IntakeAttempt.objects.filter(key__contains="203.0.113").exists()  # stored only as a keyed hash
+    assert RateAttempt.objects.filter(bucket="sar.public").count() == 6
+    assert not RateAttempt.objects.filter(key__contains="203.0.113").exists()  # stored only as a keyed hash
     clock.advance(dt.timedelta(minutes=11))
     services.submit_public(PUBLIC, [], source_address="203.0.113.5")
     assert Report.objects.count() == 7

@@ -267,10 +267,3 @@ class Sighting(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
-
-
-class SightingAttempt(models.Model):
-    """One public sighting submission, for the per-address rate limit. A keyed hash, never the address."""
-
-    key = models.CharField(max_length=64, db_index=True)
-    at = models.DateTimeField(default=clock.now, db_index=True)

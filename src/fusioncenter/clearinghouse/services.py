@@ -9,8 +9,6 @@ app's own service.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import re
 import secrets
 from typing import Any
@@ -22,7 +20,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 
-from fusioncenter.core import access, audit, clock, jurisdictions
+from fusioncenter.core import access, audit, clock, jurisdictions, ratelimit
 from fusioncenter.core.markings import TLP, RecordClass
 from fusioncenter.core.models import Organization, Share, User
 from fusioncenter.core.roles import Role
@@ -40,7 +38,6 @@ from .models import (
     PublicListing,
     Sex,
     Sighting,
-    SightingAttempt,
 )
 
 # The clearinghouse staff: the center's analysts and supervisors, and the alert coordinator.
@@ -67,8 +64,7 @@ RATE_COUNT = getattr(settings, "FUSIONCENTER_SIGHTING_RATE_COUNT", 5)
 RATE_SECONDS = getattr(settings, "FUSIONCENTER_SIGHTING_RATE_SECONDS", 600)
 
 
-class RateLimited(Exception):
-    """Too many public sightings from one address in the window."""
+RateLimited = ratelimit.RateLimited  # too many public sightings from one address in the window
 
 
 # --- who may do what ---------------------------------------------------------------------------------
@@ -571,30 +567,12 @@ def _cancel_alerts(actor: User, case: MissingPersonCase, to_status: str) -> list
 # --- sightings ---------------------------------------------------------------------------------------
 
 
-def _address_key(source_address: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), (source_address or "-").encode(), hashlib.sha256).hexdigest()
-
-
 def check_rate(source_address: str) -> None:
-    """Count this submission; refuse beyond RATE_COUNT per RATE_SECONDS for the address (kept in the database,
-    so every web process shares the count; the address is stored as a keyed hash only)."""
-    now = clock.now()
-    window = dt.timedelta(seconds=RATE_SECONDS)
-    key = _address_key(source_address)
-    with transaction.atomic():
-        SightingAttempt.objects.filter(at__lt=now - window).delete()
-        if SightingAttempt.objects.filter(key=key, at__gte=now - window).count() >= RATE_COUNT:
-            audit.record(
-                None,
-                "clearinghouse_sighting_rate_limited",
-                object_type="clearinghouse.sighting",
-                outcome="denied",
-                source_address=source_address,
-            )
-            raise RateLimited(
-                "Too many sightings from this connection. Please wait a few minutes, or call the number on the poster."
-            )
-        SightingAttempt.objects.create(key=key, at=now)
+    """Count this submission; refuse beyond RATE_COUNT per RATE_SECONDS for the address (`core.ratelimit`)."""
+    ratelimit.check("clearinghouse.sighting", source_address, count=RATE_COUNT, seconds=RATE_SECONDS,
+                    audit_action="clearinghouse_sighting_rate_limited", object_type="clearinghouse.sighting",
+                    message="Too many sightings from this connection. Please wait a few minutes, or call the number "
+                            "on the poster.")
 
 
 def listed_case(pk: int) -> MissingPersonCase:

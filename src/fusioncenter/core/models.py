@@ -274,3 +274,16 @@ class ScheduledRun(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["name", "day"], name="one_run_per_job_per_day")]
+
+
+class RateAttempt(models.Model):
+    """One public submission (a report, a sighting, a redress request), for the per-address rate limit
+    of `core.ratelimit`. Holds a keyed hash of the address, never the address, and lives only as long
+    as the limit's window."""
+
+    bucket = models.CharField(max_length=40)
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["bucket", "key", "at"], name="rate_attempt_lookup")]

@@ -286,10 +286,3 @@ class RedressEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-
-
-class RedressAttempt(models.Model):
-    """One public redress submission, for the per-address rate limit (a keyed hash, never the address)."""
-
-    key = models.CharField(max_length=64, db_index=True)
-    at = models.DateTimeField(default=clock.now, db_index=True)

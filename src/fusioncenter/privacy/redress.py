@@ -9,21 +9,18 @@ in the same transaction. Notices name the record by type and id, never its conte
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import secrets
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from fusioncenter.core import access, audit, clock
+from fusioncenter.core import access, audit, clock, ratelimit
 from fusioncenter.core.roles import Role
 
 from . import conf, dissemination, registry
-from .models import RedressAttempt, RedressCase, RedressEvent
+from .models import RedressCase, RedressEvent
 
 S = RedressCase.Status
 NEXT = {
@@ -36,8 +33,7 @@ NEXT = {
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-class RateLimited(Exception):
-    pass
+RateLimited = ratelimit.RateLimited
 
 
 def _reference() -> str:
@@ -45,23 +41,13 @@ def _reference() -> str:
     return f"PR-{body[:4]}-{body[4:]}"
 
 
-def _address_key(source_address: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), (source_address or "-").encode(), hashlib.sha256).hexdigest()
-
-
 def check_rate(source_address: str) -> None:
-    """Count a public request; refuse beyond the limit per address (kept in the database, hashed)."""
-    window = dt.timedelta(seconds=conf.get("FUSIONCENTER_PRIVACY_REDRESS_RATE_SECONDS"))
-    now = clock.now()
-    key = _address_key(source_address)
-    with transaction.atomic():
-        RedressAttempt.objects.filter(at__lt=now - window).delete()
-        if RedressAttempt.objects.filter(key=key).count() >= conf.get("FUSIONCENTER_PRIVACY_REDRESS_RATE_COUNT"):
-            audit.record(None, "privacy_redress_rate_limited", object_type="privacy.redresscase", outcome="denied",
-                         source_address=source_address)
-            raise RateLimited("Too many requests from this connection. Please wait an hour and try again, or "
-                              "write to the privacy officer.")
-        RedressAttempt.objects.create(key=key, at=now)
+    """Count a public request; refuse beyond the limit per address (`core.ratelimit`)."""
+    ratelimit.check("privacy.redress", source_address, count=conf.get("FUSIONCENTER_PRIVACY_REDRESS_RATE_COUNT"),
+                    seconds=conf.get("FUSIONCENTER_PRIVACY_REDRESS_RATE_SECONDS"),
+                    audit_action="privacy_redress_rate_limited", object_type="privacy.redresscase",
+                    message="Too many requests from this connection. Please wait an hour and try again, or write to "
+                            "the privacy officer.")
 
 
 def _clean(data: dict[str, Any]) -> dict[str, str]:

@@ -248,11 +248,3 @@ class Suggestion(models.Model):
     class Meta:
         ordering = ["kind", "id"]
         constraints = [models.UniqueConstraint(fields=["report", "kind", "normalized"], name="sar_suggestion_once")]
-
-
-class IntakeAttempt(models.Model):
-    """One public submission, for the per-address rate limit. Holds a keyed hash, never the address."""
-
-    key = models.CharField(max_length=64, db_index=True)
-    at = models.DateTimeField(default=clock.now, db_index=True)
-

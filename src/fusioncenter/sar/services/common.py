@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from fusioncenter.core import access
+from fusioncenter.core import access, ratelimit
 from fusioncenter.core.models import Center, Organization, User
 from fusioncenter.core.roles import Role
 
@@ -22,8 +22,7 @@ MAX_VEHICLES = 20
 MIN_REASON = 5
 
 
-class RateLimited(Exception):
-    """Too many public submissions from one address; the view answers 429."""
+RateLimited = ratelimit.RateLimited  # too many public submissions from one address; the view answers 429
 
 
 

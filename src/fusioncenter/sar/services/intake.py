@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
-from fusioncenter.core import audit, clock, jurisdictions
+from fusioncenter.core import audit, clock, jurisdictions, ratelimit
 from fusioncenter.core.markings import RecordClass
 from fusioncenter.core.models import Organization, User
 
@@ -23,7 +20,6 @@ from .. import attachments, categories, conf, extraction, grading, receipts
 from ..models import (
     Attachment,
     Identifier,
-    IntakeAttempt,
     Report,
     ReportCategory,
     Source,
@@ -36,7 +32,6 @@ from .common import (
     MAX_SUBJECTS,
     MAX_VEHICLES,
     SUBMIT_ROLES,
-    RateLimited,
     _clean_text,
     _error,
     fusion_org,
@@ -319,29 +314,13 @@ def _queue_in_database() -> bool:
     return isinstance(extract_report.get_backend(), DatabaseBackend)
 
 
-def _address_key(source_address: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), (source_address or "-").encode(), hashlib.sha256).hexdigest()
-
-
 def check_rate(source_address: str) -> None:
-    """Count this public submission; raise RateLimited beyond the limit for the address.
-
-    Kept in the database (not the per-process cache) so every web process shares one count; the
-    address is stored only as a keyed hash, and rows older than the window are removed.
-    """
-    window = dt.timedelta(seconds=conf.get("FUSIONCENTER_SAR_PUBLIC_RATE_SECONDS"))
-    now = clock.now()
-    key = _address_key(source_address)
-    with transaction.atomic():
-        IntakeAttempt.objects.filter(at__lt=now - window).delete()
-        if IntakeAttempt.objects.filter(key=key, at__gte=now - window).count() >= conf.get(
-            "FUSIONCENTER_SAR_PUBLIC_RATE_COUNT"
-        ):
-            audit.record(None, "sar_public_rate_limited", object_type="sar.report", outcome="denied",
-                         source_address=source_address)
-            raise RateLimited("Too many reports from this connection. Please wait a few minutes and try again, "
-                              "or call the tip line.")
-        IntakeAttempt.objects.create(key=key, at=now)
+    """Count this public submission; raise RateLimited beyond the limit for the address (`core.ratelimit`)."""
+    ratelimit.check("sar.public", source_address, count=conf.get("FUSIONCENTER_SAR_PUBLIC_RATE_COUNT"),
+                    seconds=conf.get("FUSIONCENTER_SAR_PUBLIC_RATE_SECONDS"), audit_action="sar_public_rate_limited",
+                    object_type="sar.report",
+                    message="Too many reports from this connection. Please wait a few minutes and try again, "
+                            "or call the tip line.")
 
 
 @dataclass(frozen=True)
