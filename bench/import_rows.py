@@ -29,7 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 def setup_django(flush: bool = True) -> None:
     if not os.environ.get("DATABASE_URL"):
-        os.environ["FUSIONCENTER_DATA_DIR"] = tempfile.mkdtemp(prefix="fc-bench-")
+        # a fresh SQLite database each run; --queries-only may reuse one (BENCH_SQLITE_DIR=its directory)
+        reuse = os.environ.get("BENCH_SQLITE_DIR") if not flush else None
+        os.environ["FUSIONCENTER_DATA_DIR"] = reuse or tempfile.mkdtemp(prefix="fc-bench-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fusioncenter.settings")
     import django
 

@@ -3,6 +3,8 @@
     .venv/bin/python bench/search.py --docs 100000                  # embedded SQLite, FTS5
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/entities_bench SECRET_KEY=x \\
         .venv/bin/python bench/search.py --docs 100000              # PostgreSQL, GIN (database emptied first)
+    DATABASE_URL=… .venv/bin/python bench/search.py --queries-only  # time the queries again, same documents
+    BENCH_SQLITE_DIR=/tmp/fc-bench-XXXX .venv/bin/python bench/search.py --queries-only   # the same on SQLite
 
 Creates fictional marked records (the test-free `entities.PartnerRecord` type, under several
 organizations, record classes and TLP markings, so access filtering has work to do), indexes their

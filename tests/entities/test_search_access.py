@@ -149,3 +149,29 @@ def test_migration_backfills_the_copies(dossier_source, cast):
     assert (doc.record_class, doc.tlp, doc.les, doc.owner_organization_id, doc.created_by_id) == (
         "law_enforcement", "AMBER", False, record.owner_organization_id, record.created_by_id)
     assert _found(cast["users"]["colleague"])[0] == {record.pk}
+
+
+def test_common_words_read_newest_first_on_sqlite_give_the_same_results(dossier_source, cast, monkeypatch):
+    """The plan for common words (walk the date index) returns what the usual plan returns."""
+    records = [_dossier(dossier_source, cast, c, m) for c in RecordClass.values for m in MARKINGS]
+    for r in records:
+        search.index_record(r)
+    officer = cast["users"]["partner_officer"]
+    usual = search.search(officer, "zephyrine", limit=7)
+    usual_ids = [h.document.pk for h in usual[0]]
+    monkeypatch.setattr(search, "SQLITE_DATE_ORDER_AFTER", 1)
+    from django.db import connection
+
+    assert search._common_on_sqlite("zephyrine") == (connection.vendor == "sqlite")
+    walked = search.search(officer, "zephyrine", limit=7)
+    assert [h.document.pk for h in walked[0]] == usual_ids and walked[1] == usual[1]
+    assert set(_found(officer)[0]) == {r.pk for r in records if access.decide(officer, access.VIEW, r).allowed}
+
+
+def test_sqlite_snippet_is_cut_escaped_and_marked():
+    body = "<b>x</b> " + " ".join(f"w{i}" for i in range(40)) + " seen Photographing the <script>alert(1)</script> gate"
+    cut = search._cut_snippet("photograph gate", body)
+    html = str(search._highlight(cut))
+    assert "<mark>Photographing</mark>" in html and "<script>" not in html and "&lt;script&gt;" in html
+    assert html.startswith("…") and "w0 " not in html
+    assert search._cut_snippet("absent", body) == ""
