@@ -58,6 +58,11 @@ if EMBEDDED:
     }
 else:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    # Parameters bound by the server and statements prepared after their second use: the same few
+    # INSERTs run for every report, and a prepared one skips PostgreSQL's parse and plan and psycopg's
+    # quoting of every value in Python (measured in docs/sar.md, Performance). The whole suite runs
+    # with it on PostgreSQL in CI.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 2})
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
