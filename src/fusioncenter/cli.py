@@ -60,6 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=int(os.environ.get("FUSIONCENTER_WEB_WORKERS", 2)),
         help="web processes (default 2, or FUSIONCENTER_WEB_WORKERS)",
     )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=int(os.environ.get("FUSIONCENTER_WEB_THREADS", 4)),
+        help="threads per web process (default 4, or FUSIONCENTER_WEB_THREADS); 1 runs gunicorn's sync "
+        "workers, the fastest for API intake on few cores (docs/sar.md, Performance)",
+    )
     p.add_argument("--no-worker", action="store_true", help="do not start the background worker alongside")
 
     p = sub.add_parser(
@@ -176,8 +183,8 @@ def serve(args: argparse.Namespace) -> int:
         def load_config(self) -> None:
             self.cfg.set("bind", f"{args.host}:{args.port}")
             self.cfg.set("workers", args.workers)
-            self.cfg.set("threads", 4)
-            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("threads", max(1, args.threads))
+            self.cfg.set("worker_class", "gthread" if args.threads > 1 else "sync")
             self.cfg.set("accesslog", None)
             self.cfg.set("timeout", 60)
             self.cfg.set("max_requests", 5000)
