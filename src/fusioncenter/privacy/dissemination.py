@@ -262,6 +262,15 @@ def release_for_imminent_danger(
         errors["recipient"] = ["Not a user or an organization."]
     if errors:
         raise ValidationError(errors, code="invalid")
+    # The sender's own authority is not waived: they must be able to pass the record on at all. Decided
+    # first, so someone who may not see the record learns nothing about it from the other refusals.
+    sender = access.decide(actor, access.SHARE, record, need_to_know=danger)
+    if not sender:
+        with transaction.atomic():
+            audit.record(actor, "privacy_dissemination_refused", record, outcome="denied",
+                         source_address=source_address,
+                         detail={"reason": sender.reason, "channel": channel, "basis": "imminent_danger"})
+        raise DisseminationRefused([("sender", sender.reason)])
     if not _sensitive(record):
         raise ValidationError({"record": ["This record is not law-enforcement information: use the normal "
                                           "dissemination."]}, code="not_needed")
@@ -274,14 +283,6 @@ def release_for_imminent_danger(
         normal_refusal = normal.reason
     else:
         normal_refusal = "A person outside the system: no right-to-know on record."
-    # The sender's own authority is not waived: they must be able to pass the record on at all.
-    sender = access.decide(actor, access.SHARE, record, need_to_know=danger)
-    if not sender:
-        with transaction.atomic():
-            audit.record(actor, "privacy_dissemination_refused", record, outcome="denied",
-                         source_address=source_address,
-                         detail={"reason": sender.reason, "channel": channel, "basis": "imminent_danger"})
-        raise DisseminationRefused([("sender", sender.reason)])
     is_org = isinstance(recipient, Organization)
     with transaction.atomic():
         row = Dissemination.objects.create(
