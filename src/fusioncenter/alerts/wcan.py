@@ -36,6 +36,8 @@ CONFIRM_SALT = "alerts.wcan.confirm"
 MANAGE_SALT = "alerts.wcan.manage"
 CONFIRM_MAX_AGE = 7 * 24 * 3600
 MAX_PHOTOS = 3
+SUBSCRIBER_FIELDS = ("email", "phone", "name", "business_name", "business_type", "neighborhood_watch", "statewide")
+"""The subscriber's own fields a sign-up or an update may set (streams and places are applied separately)."""
 
 
 # --- tokens -----------------------------------------------------------------------------------------
@@ -134,15 +136,7 @@ def subscribe(fields: dict[str, Any], source: str = "") -> Subscriber:
             audit.record(None, "wcan_subscribe_repeat", existing, source_address=source)
             return existing
         sub = existing or Subscriber(token_nonce=secrets.token_hex(16))
-        for name in (
-            "email",
-            "phone",
-            "name",
-            "business_name",
-            "business_type",
-            "neighborhood_watch",
-            "statewide",
-        ):
+        for name in SUBSCRIBER_FIELDS:
             if name in f:
                 setattr(sub, name, f[name] if f[name] is not None else getattr(sub, name))
         sub.created_at = clock.now()
@@ -186,15 +180,7 @@ def confirm(token: str, source: str = "") -> Subscriber | None:
 def update_subscription(sub: Subscriber, fields: dict[str, Any], source: str = "") -> Subscriber:
     f = _clean(fields)
     with transaction.atomic():
-        for name in (
-            "email",
-            "phone",
-            "name",
-            "business_name",
-            "business_type",
-            "neighborhood_watch",
-            "statewide",
-        ):
+        for name in SUBSCRIBER_FIELDS:
             if name in f:
                 setattr(sub, name, f[name])
         sub.save()

@@ -19,8 +19,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django_tasks import task
 
@@ -97,29 +95,14 @@ def register() -> None:
         MissingPersonCase, mentions, date=lambda c: c.last_seen_at, url=_url,
         describe=lambda c: f"Missing-person case {c.reference}", county_fips=_county_fips, point=_point)
     registry.register_search_source(MissingPersonCase, _text, _filters, url=_url)
-    post_save.connect(_saved, sender=MissingPersonCase, dispatch_uid="clearinghouse.indexing.saved")
-    post_delete.connect(_deleted, sender=MissingPersonCase, dispatch_uid="clearinghouse.indexing.deleted")
-
-
-def _saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-    if raw:  # fixtures loading
-        return
-    case_id = instance.pk
-    transaction.on_commit(lambda: index_case.enqueue(case_id), robust=True)
-
-
-def _deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
-    forget(str(instance.pk))
+    registry.follow_saves(MissingPersonCase, index_case.enqueue)
 
 
 def forget(case_id: str) -> None:
     """Remove a case's mentions, links and search document, if it has any (idempotent)."""
     from fusioncenter.entities import services
-    from fusioncenter.entities.models import Mention, SearchDocument
 
-    if (Mention.objects.filter(source_type=LABEL, source_id=case_id).exists()
-            or SearchDocument.objects.filter(source_type=LABEL, source_id=case_id).exists()):
-        services.remove_record(LABEL, case_id)
+    services.forget_if_indexed(LABEL, case_id)
 
 
 def index(case: Any) -> None:

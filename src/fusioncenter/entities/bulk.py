@@ -20,7 +20,7 @@ from . import registry
 from .fastinsert import insert, reserve_ids, update_json
 from .models import BlockingKey, Entity, Link, MatchDecision, Mention
 from .schema import MentionInput, Normalized, is_probabilistic, normalize_mention, thaw
-from .services import MATCH_THRESHOLD, MAX_CANDIDATES, PROFILE_SIZE, REVIEW_THRESHOLD, person_model
+from .services import MATCH_THRESHOLD, MAX_CANDIDATES, PROFILE_SIZE, REVIEW_THRESHOLD, entity_keys, person_model
 
 KEY_QUERY = 500  # keys per IN (...) query, under SQLite's parameter limit
 
@@ -119,12 +119,7 @@ def index_records(records: list[Any], org_id: int | None = None) -> dict[str, in
 
 
 def _new_entity(entity_type: str, norm: Normalized) -> _Entity:
-    keys: dict[str, Any] = {}
-    for k in norm.keys:
-        kind, _, val = k.partition(":")
-        if not kind.startswith("person|"):
-            keys.setdefault(kind, val)
-    return _Entity(None, entity_type, norm.display[:300], keys, [])
+    return _Entity(None, entity_type, norm.display[:300], entity_keys(norm), [])
 
 
 def _add(p: _Pending, eid: int, keys: list[str], norm: Normalized, key_map: dict[str, set[int]]) -> None:

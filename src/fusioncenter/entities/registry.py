@@ -22,7 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
+from django.db.models.signals import post_delete, post_save
 
 from .schema import MentionInput
 
@@ -161,3 +162,24 @@ def search_source(label: str) -> SearchSource | None:
 
 def label_of(record: Any) -> str:
     return record._meta.label_lower
+
+
+def follow_saves(model: type[models.Model], enqueue: Callable[[Any], Any]) -> None:
+    """Keep a source's records in the index as they change: after every committed save `enqueue(pk)`
+    (the app's indexing task), and a deleted record's mentions, links and search document go at once.
+    For apps whose services should not each remember to re-index (products, cases)."""
+    label = model._meta.label_lower
+
+    def saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+        if raw:  # fixtures loading
+            return
+        pk = instance.pk
+        transaction.on_commit(lambda: enqueue(pk), robust=True)
+
+    def deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+        from .services import forget_if_indexed
+
+        forget_if_indexed(label, instance.pk)
+
+    post_save.connect(saved, sender=model, weak=False, dispatch_uid=f"{label}.index.saved")
+    post_delete.connect(deleted, sender=model, weak=False, dispatch_uid=f"{label}.index.deleted")

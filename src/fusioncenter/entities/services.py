@@ -110,13 +110,19 @@ def resolve_mention(entity_type: str, value: str, attributes: dict[str, Any] | N
     return Resolution(norm, None, Mention.How.NEW, {}, suggestions)
 
 
-def _new_entity(entity_type: str, norm: Normalized) -> Entity:
+def entity_keys(norm: Normalized) -> dict[str, Any]:
+    """The identifying keys a new entity keeps from its first mention (one value per kind); person
+    blocking keys are matching aids, not identifiers, so they are left out."""
     keys: dict[str, Any] = {}
     for k in norm.keys:
         kind, _, val = k.partition(":")
         if not kind.startswith("person|"):
             keys.setdefault(kind, val)
-    return Entity.objects.create(type=entity_type, display=norm.display[:300], keys=keys,
+    return keys
+
+
+def _new_entity(entity_type: str, norm: Normalized) -> Entity:
+    return Entity.objects.create(type=entity_type, display=norm.display[:300], keys=entity_keys(norm),
                                  profile=[norm.prepared] if norm.prepared else [])
 
 
@@ -258,6 +264,17 @@ def _link_all(mentions: list[Mention], label: str, source_id: str, observed: Any
     rows = [Link(from_entity_id=a, to_entity_id=b, type="co_mentioned", source_type=label, source_id=source_id,
                  date=observed) for i, a in enumerate(entities) for b in entities[i + 1:]]
     Link.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def forget_if_indexed(label: str, source_id: Any) -> None:
+    """`remove_record`, only when the record left something in the index or search (so a record that
+    was never indexed, such as a draft, costs no audit entry); idempotent."""
+    from .models import SearchDocument
+
+    sid = str(source_id)
+    if (Mention.objects.filter(source_type=label, source_id=sid).exists()
+            or SearchDocument.objects.filter(source_type=label, source_id=sid).exists()):
+        remove_record(label, sid)
 
 
 def remove_record(label: str, source_id: Any, actor: Any = "system") -> int:

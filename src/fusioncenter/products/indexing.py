@@ -22,8 +22,6 @@ import re
 from typing import Any
 
 import phonenumbers
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django_tasks import task
 
@@ -128,29 +126,14 @@ def register() -> None:
     registry.register_mention_source(Product, mentions, date=lambda p: p.published_at, url=_url,
                                      describe=lambda p: f"Product {p.number}")
     registry.register_search_source(Product, _text, _filters, url=_url)
-    post_save.connect(_saved, sender=Product, dispatch_uid="products.indexing.saved")
-    post_delete.connect(_deleted, sender=Product, dispatch_uid="products.indexing.deleted")
-
-
-def _saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-    if raw:  # fixtures loading
-        return
-    product_id = instance.pk
-    transaction.on_commit(lambda: index_product.enqueue(product_id), robust=True)
-
-
-def _deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
-    forget(str(instance.pk))
+    registry.follow_saves(Product, index_product.enqueue)
 
 
 def forget(product_id: str) -> None:
     """Remove a product's mentions, links and search document, if it has any (idempotent)."""
     from fusioncenter.entities import services
-    from fusioncenter.entities.models import Mention, SearchDocument
 
-    if (Mention.objects.filter(source_type=LABEL, source_id=product_id).exists()
-            or SearchDocument.objects.filter(source_type=LABEL, source_id=product_id).exists()):
-        services.remove_record(LABEL, product_id)
+    services.forget_if_indexed(LABEL, product_id)
 
 
 def index(product: Any) -> None:
