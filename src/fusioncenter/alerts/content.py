@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from fusioncenter.core import clock
 from fusioncenter.core.models import County
+from fusioncenter.core.site import absolute_url
 
 from . import cap, geo, photos
 from .models import Alert
@@ -30,8 +31,7 @@ def cap_sender() -> str:
     return f"{settings.FUSIONCENTER_SHORT_NAME.lower()}@{host}"
 
 
-def absolute(path: str) -> str:
-    return settings.FUSIONCENTER_BASE_URL.rstrip("/") + path
+absolute = absolute_url  # the alert pages' name for it
 
 
 def public_description(alert: Alert) -> str:

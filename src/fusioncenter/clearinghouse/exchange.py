@@ -26,6 +26,7 @@ from lxml import etree
 from fusioncenter.core import access, audit, clock
 from fusioncenter.core.markings import banner_line
 from fusioncenter.core.models import Organization
+from fusioncenter.core.site import absolute_url
 
 from . import public, services
 from .models import CaseStatus, MissingPersonCase, PublicListing
@@ -88,8 +89,7 @@ def pfif_time(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _absolute(path: str) -> str:
-    return settings.FUSIONCENTER_BASE_URL.rstrip("/") + path
+_absolute = absolute_url
 
 
 # --- description -----------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from fusioncenter.core.site import absolute_url
+
 from . import photos, public
 from .models import PublicListing
 
@@ -60,7 +62,7 @@ def poster_html(listing: PublicListing, lang: str = "en") -> str:
     taken_text = ""
     if taken:
         taken_text = taken.strftime("%m/%d/%Y") if lang == "en" else taken.strftime("%d/%m/%Y")
-    page = settings.FUSIONCENTER_BASE_URL.rstrip("/") + reverse("clearinghouse:public_detail", args=[listing.case_id])
+    page = absolute_url(reverse("clearinghouse:public_detail", args=[listing.case_id]))
     return render_to_string(
         "clearinghouse/poster.html",
         {

@@ -24,6 +24,7 @@ from fusioncenter.core import access, audit, clock, jurisdictions, ratelimit
 from fusioncenter.core.markings import TLP, RecordClass
 from fusioncenter.core.models import Organization, Share, User
 from fusioncenter.core.roles import Role
+from fusioncenter.core.site import absolute_url
 
 from . import photos, public, retention
 from .models import (
@@ -663,7 +664,7 @@ def _notify_sighting(case: MissingPersonCase, sighting: Sighting) -> None:
     recipients = [("portal", "", u) for u in sighting_recipients(case)]
     if not recipients:
         return
-    url = settings.FUSIONCENTER_BASE_URL.rstrip("/") + reverse("clearinghouse:case_detail", args=[case.pk])
+    url = absolute_url(reverse("clearinghouse:case_detail", args=[case.pk]))
     send(
         {
             "subject": f"Sighting received for case {case.reference}",

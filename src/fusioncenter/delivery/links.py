@@ -19,7 +19,6 @@ import datetime as dt
 import re
 from typing import Any
 
-from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,6 +26,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from fusioncenter.core import audit, clock
+from fusioncenter.core.site import absolute_url
 
 from . import conf
 from .models import Delivery, PortalNotice
@@ -69,7 +69,7 @@ def token_for(delivery_id: int) -> str:
 
 
 def url_for(delivery_id: int) -> str:
-    return settings.FUSIONCENTER_BASE_URL.rstrip("/") + reverse("delivery:link", args=[token_for(delivery_id)])
+    return absolute_url(reverse("delivery:link", args=[token_for(delivery_id)]))
 
 
 class InvalidLink(Exception):

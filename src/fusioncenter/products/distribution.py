@@ -31,6 +31,7 @@ from django.utils.html import escape
 from fusioncenter.core import access, audit, clock
 from fusioncenter.core.markings import TLP, RecordClass
 from fusioncenter.core.models import Share
+from fusioncenter.core.site import absolute_url
 from fusioncenter.delivery.links import PLACEHOLDER as PERSONAL  # each e-mail recipient's own link
 
 from . import audiences, email_pdf, render, retention, services
@@ -104,7 +105,7 @@ def fingerprint(included: list[Candidate]) -> str:
 
 
 def _url(name: str, pk: int) -> str:
-    return settings.FUSIONCENTER_BASE_URL.rstrip("/") + reverse(name, args=[pk])
+    return absolute_url(reverse(name, args=[pk]))
 
 
 def message_fields(product: Product, kind: str, note: str = "") -> dict[str, str]:
