@@ -12,7 +12,6 @@ from fusioncenter.core.requestinfo import source_address
 from . import access as eaccess
 from . import search as search_mod
 from . import services
-from .models import Entity
 
 PREFIX = "/search"
 router = Router(tags=["search"])
@@ -84,10 +83,10 @@ class EntityOut(Schema):
 
 @router.get("/entities/{entity_id}", response=EntityOut, summary="An entity, as far as your records show it")
 def entity(request: HttpRequest, entity_id: int):
-    found = Entity.objects.filter(pk=entity_id).first()
-    if found is None:
-        raise Http404
-    found = services._live(found)
+    try:
+        found = services.get_entity(request.user, entity_id, source_address=source_address(request))
+    except LookupError as exc:
+        raise Http404 from exc
     mentions = list(eaccess.visible_mentions(request.user, found.mentions.all()))
     if not mentions:
         raise Http404

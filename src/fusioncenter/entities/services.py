@@ -71,6 +71,25 @@ def _live(entity: Entity) -> Entity:
     return entity
 
 
+def get_entity(user: Any, pk: int, *, source_address: str | None = None, audited: bool = True,
+               detail: dict[str, Any] | None = None) -> Entity:
+    """The entity `pk` stands for now (merges followed), for a user who may see at least one record
+    that mentions it; LookupError otherwise, whether it does not exist or is out of reach, so both
+    answer alike. A view is audited (entity id only): the page and the API show values taken from
+    the records behind it, and the privacy officer must be able to see who looked at a person."""
+    from . import access as entity_access
+
+    entity = Entity.objects.filter(pk=pk).first()
+    if entity is None:
+        raise LookupError(pk)
+    live = _live(entity)
+    if not entity_access.can_see_entity(user, live):
+        raise LookupError(pk)
+    if audited:
+        audit.record(user, "entities.view", live, source_address=source_address, detail=detail or {})
+    return live
+
+
 def resolve_mention(entity_type: str, value: str, attributes: dict[str, Any] | None = None,
                     *, exclude: set[int] | None = None) -> Resolution:
     """Match a mention against the index without changing it. Raises ValueError on an unusable value."""

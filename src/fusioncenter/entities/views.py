@@ -69,14 +69,12 @@ def _entity_keys(q: str) -> list[str]:
     return [k for k in keys if k]
 
 
-def _entity_or_404(user, pk: int) -> Entity:
-    entity = Entity.objects.filter(pk=pk).first()
-    if entity is None:
-        raise Http404
-    live = services._live(entity)
-    if not eaccess.can_see_entity(user, live):
-        raise Http404
-    return live
+def _entity_or_404(request: HttpRequest, pk: int, *, audited: bool = True, **detail: str) -> Entity:
+    try:
+        return services.get_entity(request.user, pk, source_address=source_address(request), audited=audited,
+                                   detail={k: v for k, v in detail.items() if v})
+    except LookupError as exc:
+        raise Http404 from exc
 
 
 def _mention_rows(user, entity: Entity) -> list[dict]:
@@ -125,7 +123,8 @@ def _chart_query(request: HttpRequest, expand: list[int], **extra: str) -> str:
 
 @login_required
 def entity_page(request: HttpRequest, pk: int) -> HttpResponse:
-    entity = _entity_or_404(request.user, pk)
+    entity = _entity_or_404(request, pk, format=request.GET.get("format", ""),
+                            partial=request.GET.get("partial", ""))
     if entity.pk != pk:
         return redirect("entities:entity", entity.pk)
     depth_text = request.GET.get("depth", "1")
@@ -243,7 +242,7 @@ def split_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def watch_view(request: HttpRequest, pk: int) -> HttpResponse:
-    entity = _entity_or_404(request.user, pk)
+    entity = _entity_or_404(request, pk, audited=False)  # the watch itself is audited
     from .watch import toggle_entity_watch
 
     on = toggle_entity_watch(request.user, entity, source_address=source_address(request))
