@@ -16,6 +16,7 @@ import argparse
 import csv
 import io
 import json
+import logging
 import os
 import random
 import statistics
@@ -48,7 +49,7 @@ def setup_django(flush: bool = True) -> None:
     load_reference_data()
 
 
-def make_csv(n_people: int, seed: int) -> tuple[bytes, int]:
+def make_csv(n_people: int, seed: int) -> tuple[bytes, list[dict[str, str]]]:
     from fusioncenter.entities import synthetic
 
     rng = random.Random(seed)
@@ -62,7 +63,48 @@ def make_csv(n_people: int, seed: int) -> tuple[bytes, int]:
     for r in records:
         r["plate"] = rng.choice(plates) if rng.random() < 0.4 else ""
         w.writerow(r)
-    return buf.getvalue().encode(), len(records)
+    return buf.getvalue().encode(), records
+
+
+class _ChunkLog(logging.Handler):
+    """Collects the importer's per-chunk timings, to show how the rate changes as the index grows."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.chunks: list[tuple[int, int, float, int, int]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.chunks.append((record.processed, record.rows, record.seconds, record.entities_read,
+                            record.comparisons))
+
+    def steps(self, parts: int = 10) -> list[dict[str, float]]:
+        """Each tenth of the import: rows already in the index, rows/s, and the matcher's work per row
+        (entities read from the database, profiles compared)."""
+        if not self.chunks:
+            return []
+        size = max(1, len(self.chunks) // parts)
+        out = []
+        for i in range(0, len(self.chunks), size):
+            group = self.chunks[i:i + size]
+            rows, secs = sum(g[1] for g in group), sum(g[2] for g in group)
+            out.append({"index_rows": group[0][0] - group[0][1], "rows_per_second": round(rows / secs, 1),
+                        "entities_read_per_row": round(sum(g[3] for g in group) / rows, 1),
+                        "comparisons_per_row": round(sum(g[4] for g in group) / rows, 1)})
+        return out
+
+
+def quality(records: list[dict[str, str]], batch_id: int) -> dict[str, float]:
+    """Pairwise precision, recall and F1 of the person entities the import resolved the rows to,
+    against the generator's labels: the index path's quality, at the index's own size."""
+    from fusioncenter.entities import registry, synthetic
+    from fusioncenter.entities.models import Mention, PartnerRecord
+
+    label = registry.label_of(PartnerRecord)
+    partner = dict(PartnerRecord.objects.filter(batch_id=batch_id).values_list("pk", "partner_id"))
+    entity_of = {partner[int(sid)]: eid for sid, eid in Mention.objects.filter(
+        source_type=label, entity_type="person").values_list("source_id", "entity_id").iterator(chunk_size=20000)}
+    scores = synthetic.pairwise_scores(records, [entity_of.get(r["record_id"], r["record_id"]) for r in records])
+    return {k: round(v, 4) if isinstance(v, float) else v for k, v in scores.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,9 +122,14 @@ def main(argv: list[str] | None = None) -> int:
 
     org = Organization.objects.create(name="Bench Sheriff", discipline="le_local", center_id=1)
     user = User.objects.create(username="bench.analyst", role=Role.ANALYST, organization=org, home_center_id=1)
-    content, n = make_csv(max(1, int(args.rows / 1.83)), args.seed)
+    content, records = make_csv(max(1, int(args.rows / 1.83)), args.seed)
+    n = len(records)
     mapping = {f: f for f in ("record_id", "first_name", "last_name", "dob", "sex", "phone", "email", "address",
                               "plate")}
+    chunks = _ChunkLog()
+    logging.getLogger("fusioncenter.entities.imports").addHandler(chunks)
+    logging.getLogger("fusioncenter.entities.imports").setLevel(logging.DEBUG)
+    logging.getLogger("fusioncenter.entities.imports").propagate = False
     t0, cpu0 = time.perf_counter(), time.process_time()
     batch = imports.start_import(user, org, "bench.csv", content, "csv", mapping, run=False)
     batch = imports.run_import(batch.pk)
@@ -92,6 +139,10 @@ def main(argv: list[str] | None = None) -> int:
                       "imported": batch.imported, "rejected": batch.rejected, "entities": Entity.objects.count(),
                       "load_average": os.getloadavg()[0]}), flush=True)
 
+    print(json.dumps({"bench": "import_rate_by_size", "database": connection.vendor, "steps": chunks.steps()}),
+          flush=True)
+    print(json.dumps({"bench": "import_quality", "database": connection.vendor, "rows": n,
+                      **quality(records, batch.pk)}), flush=True)
     from fusioncenter.entities import synthetic
 
     probes = synthetic.generate(200, seed=args.seed + 1)

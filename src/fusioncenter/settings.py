@@ -56,7 +56,10 @@ if EMBEDDED:
             "TEST": {"NAME": os.environ.get("FUSIONCENTER_SQLITE_TEST_PATH") or None},
         }
     }
-else:
+# The importer's SQLite page cache while it imports (entities.imports._large_page_cache), in MB.
+SQLITE_IMPORT_CACHE_MB = int(os.environ.get("FUSIONCENTER_SQLITE_IMPORT_CACHE_MB", "512"))
+
+if not EMBEDDED:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
     # Parameters bound by the server and statements prepared after their second use: the same few
     # INSERTs run for every report, and a prepared one skips PostgreSQL's parse and plan and psycopg's

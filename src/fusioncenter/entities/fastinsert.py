@@ -18,6 +18,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import orjson
 from django.db import connection, models
 
 from fusioncenter.core import clock
@@ -53,7 +54,9 @@ def reserve_ids(model: type[models.Model], n: int) -> list[int]:
 def _converter(field: models.Field) -> Callable[[Any], Any] | None:
     if isinstance(field, models.JSONField):
         encoder = field.encoder
-        return lambda v: None if v is None else json.dumps(v, cls=encoder)
+        if encoder is None:  # orjson writes the same JSON as json.dumps, several times faster
+            return lambda v: None if v is None else orjson.dumps(v, option=orjson.OPT_NON_STR_KEYS).decode()
+        return lambda v: None if v is None else json.dumps(v, cls=encoder, separators=(",", ":"))
     if _is_pg():
         return None  # psycopg adapts dates, times and booleans itself
     if isinstance(field, models.DateTimeField):

@@ -10,10 +10,15 @@ deleted when the import ends, so no copy outlives a later purge.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import gc
 import io
 import json
+import logging
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +34,14 @@ from . import normalize as nz
 from .models import ImportBatch, ImportMapping, PartnerRecord
 from .schema import MentionInput
 
+log = logging.getLogger(__name__)
+
 PERSON = ("first_name", "middle_name", "last_name", "full_name", "dob", "sex", "phone", "email", "address", "dl")
 FIELDS = (*PERSON, "plate", "plate_state", "vin", "record_id", "date", "note")
 CHUNK = 2000  # rows per transaction and per progress step
 MAX_BYTES = 512 * 1024 * 1024
 MAX_ERRORS_KEPT = 10_000
+FULL_COLLECT_EVERY = 25  # chunks
 ANALYZE_FIRST = 4000  # rows imported before the first mid-import ANALYZE (then at each doubling)
 
 
@@ -137,8 +145,6 @@ def start_import(user: Any, organization: Any, filename: str, content: bytes, fm
 
 def run_import(batch_id: int) -> ImportBatch:
     """Import a queued batch in chunks; safe to call again (already imported rows are skipped)."""
-    from . import bulk, fastinsert, search
-
     batch = ImportBatch.objects.get(pk=batch_id)
     path = _upload_dir() / f"batch-{batch.pk}.{batch.format}"
     if batch.status == ImportBatch.Status.DONE or not path.exists():
@@ -147,10 +153,72 @@ def run_import(batch_id: int) -> ImportBatch:
     batch.status = ImportBatch.Status.RUNNING
     batch.save(update_fields=["status"])
     done_rows = set(batch.records.values_list("row_number", flat=True))
+    with _collector_between_chunks(), _large_page_cache():
+        _import_rows(batch, rows, done_rows)
+    with transaction.atomic():
+        batch.status = ImportBatch.Status.DONE
+        batch.finished_at = clock.now()
+        batch.save(update_fields=["status", "finished_at"])
+        audit.record(batch.created_by or "system", "entities.import_done", batch,
+                     detail={"imported": batch.imported, "rejected": batch.rejected})
+    path.unlink(missing_ok=True)
+    _analyze()
+    return batch
+
+
+@contextlib.contextmanager
+def _collector_between_chunks() -> Iterator[None]:
+    """Python's cycle collector runs between chunks instead of inside them.
+
+    Left to itself it ran every few hundred allocations and walked the file's rows (a million dicts
+    alive for the whole import) and each chunk's tens of thousands of objects again and again:
+    about 40% of the import's time (measured at 100,000 rows on SQLite: 933 rows/s, 1,571 with
+    collection off). The rows are frozen (never walked), automatic collection is off for the
+    import, and `_import_rows` collects the young generations after each chunk, in full every
+    FULL_COLLECT_EVERY chunks, so cyclic garbage never accumulates past a few chunks.
+    """
+    was_enabled = gc.isenabled()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+        gc.unfreeze()
+
+
+def _tidy(chunk_number: int) -> None:
+    gc.collect(2 if chunk_number % FULL_COLLECT_EVERY == 0 else 1)
+
+
+@contextlib.contextmanager
+def _large_page_cache() -> Iterator[None]:
+    """SQLite keeps 2 MB of pages per connection by default; an import writes into indexes that
+    grow past a gigabyte, and with the default nearly every insert re-read its index pages from the
+    file. The importer's connection gets SQLITE_IMPORT_CACHE_MB for the import, then its own back."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA cache_size")
+        before = int(cur.fetchone()[0])
+        cur.execute(f"PRAGMA cache_size = {-1024 * int(settings.SQLITE_IMPORT_CACHE_MB)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cur:
+            cur.execute(f"PRAGMA cache_size = {before}")
+
+
+def _import_rows(batch: ImportBatch, rows: list[dict[str, Any]], done_rows: set[int]) -> None:
+    from . import bulk, fastinsert, search
+
     errors = list(batch.errors)
     next_analyze = ANALYZE_FIRST
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
+        began = time.perf_counter()
         with transaction.atomic():
             records = []
             for offset, row in enumerate(chunk):
@@ -175,24 +243,18 @@ def run_import(batch_id: int) -> ImportBatch:
                 record.pk = record.id = pk
             fastinsert.insert(PartnerRecord, ({f.attname: getattr(r, f.attname)
                                                for f in PartnerRecord._meta.concrete_fields} for r in records))
-            bulk.index_records(records, org_id=batch.organization_id)
+            stats = bulk.index_records(records, org_id=batch.organization_id)
             search.index_records_bulk(records)
             batch.imported += len(records)
             batch.processed = min(start + len(chunk), batch.total)
             batch.errors = errors
             batch.save(update_fields=["imported", "rejected", "processed", "errors"])
+        log.debug("import chunk", extra={"batch": batch.pk, "processed": batch.processed, "rows": len(chunk),
+                                         "seconds": time.perf_counter() - began, **stats})
+        _tidy(start // CHUNK + 1)
         if batch.imported >= next_analyze:
             _analyze()
             next_analyze = 2 * batch.imported
-    with transaction.atomic():
-        batch.status = ImportBatch.Status.DONE
-        batch.finished_at = clock.now()
-        batch.save(update_fields=["status", "finished_at"])
-        audit.record(batch.created_by or "system", "entities.import_done", batch,
-                     detail={"imported": batch.imported, "rejected": batch.rejected})
-    path.unlink(missing_ok=True)
-    _analyze()
-    return batch
 
 
 def _analyze() -> None:

@@ -260,6 +260,16 @@ class PersonModel:
     def score(self, a: dict, b: dict) -> float:
         return self.explain(a, b, detail=False).weight
 
+    def best(self, a: dict, profiles: Sequence[dict]) -> tuple[float, dict]:
+        """The highest weight of `a` against any of an entity's profiles, and that profile (the first
+        of equals). Only the weight: the explanation is built later, for the few pairs that keep one."""
+        top_w, top = self.score(a, profiles[0]), profiles[0]
+        for p in profiles[1:]:
+            w = self.score(a, p)
+            if w > top_w:
+                top_w, top = w, p
+        return top_w, top
+
     def explain(self, a: dict, b: dict, detail: bool = True) -> Explanation:
         """Sum the comparisons' weights; with `detail`, list each one's level and weight.
 

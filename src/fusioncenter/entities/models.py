@@ -36,11 +36,14 @@ class Entity(models.Model):
 class BlockingKey(models.Model):
     """A key the incremental matcher looks candidates up by (plate, phone, surname sound + year, ...)."""
 
-    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="blocking_keys")
-    key = models.CharField(max_length=200, db_index=True)
+    # No single-column indexes: the unique (entity, key) serves lookups by entity, and (key, entity)
+    # serves the matcher, which reads a block's newest entities straight off that index (`candidates`).
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="blocking_keys", db_index=False)
+    key = models.CharField(max_length=200)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["entity", "key"], name="entities_blockingkey_once")]
+        indexes = [models.Index(fields=["key", "entity"], name="entities_bkey_key_entity")]
 
 
 class Mention(models.Model):
@@ -52,7 +55,9 @@ class Mention(models.Model):
         PROBABLE = "probable", "Probabilistic match above the threshold"
         ANALYST = "analyst", "Placed by an analyst"
 
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="mentions")
+    # indexed through (entity, source_type, source_id) below: a second index on entity alone only
+    # cost every import a write
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="mentions", db_index=False)
     entity_type = models.CharField(max_length=32)
     source_type = models.CharField(max_length=100)
     source_id = models.CharField(max_length=64)
@@ -78,9 +83,11 @@ class Mention(models.Model):
 class Link(models.Model):
     """Two entities tied by a record (co-mentioned in it), with the record's date."""
 
-    from_entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="links_out")
+    # from_entity is indexed through the unique constraint's leading column; type is always read
+    # together with an entity, never alone
+    from_entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="links_out", db_index=False)
     to_entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="links_in")
-    type = models.CharField(max_length=64, db_index=True)
+    type = models.CharField(max_length=64)
     source_type = models.CharField(max_length=100)
     source_id = models.CharField(max_length=64)
     date = models.DateTimeField(null=True, blank=True)
@@ -227,7 +234,8 @@ class ImportBatch(models.Model):
 class PartnerRecord(MarkedRecord):
     """One imported row: the partner's own id and the mapped fields (indexed and searchable)."""
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="records")
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="records",
+                              db_index=False)  # indexed through (batch, row_number)
     row_number = models.PositiveIntegerField()
     partner_id = models.CharField(max_length=100, blank=True)
     data = models.JSONField(default=dict)

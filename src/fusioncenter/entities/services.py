@@ -20,13 +20,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 
 from fusioncenter.core import audit, clock
 from fusioncenter.core.roles import CENTER_WORKER_ROLES
 
 from . import access as eaccess
-from . import matching, registry
+from . import candidates, matching, registry
 from .models import BlockingKey, Entity, Link, MatchDecision, Mention
 from .schema import MentionInput, Normalized, is_probabilistic, normalize_mention, thaw
 
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 MATCH_THRESHOLD = matching.DEFAULT_THRESHOLD  # at or above: attached automatically (reviewable)
 REVIEW_THRESHOLD = 0.0  # between this and MATCH_THRESHOLD: a new entity plus a suggestion to review
-MAX_CANDIDATES = 20
+MAX_CANDIDATES = candidates.MAX_CANDIDATES
 PROFILE_SIZE = 10
 
 
@@ -107,25 +107,18 @@ def resolve_mention(entity_type: str, value: str, attributes: dict[str, Any] | N
             "comparisons": [{"comparison": which, "level": "same value after normalization", "weight": None}]})
     # The candidates sharing the most blocking keys first: with common names a block holds hundreds
     # of entities, and comparing against all of them made the match grow with the index.
-    ids = list(BlockingKey.objects.filter(key__in=norm.keys, entity__type=entity_type,
-                                          entity__merged_into__isnull=True)
-               .exclude(entity_id__in=exclude).values("entity_id").annotate(shared=Count("id"))
-               .order_by("-shared", "-entity_id").values_list("entity_id", flat=True)[:MAX_CANDIDATES])
+    ids = candidates.rank(norm.keys, candidates.lookup(norm.keys, newest=True), exclude=exclude)
     model = person_model()
     me = thaw(norm.prepared or {})
-    scored: list[tuple[float, Entity, matching.Explanation]] = []
-    for entity in Entity.objects.filter(pk__in=ids):
-        best: matching.Explanation | None = None
-        for other in entity.profile:
-            exp = model.explain(me, thaw(other))
-            if best is None or exp.weight > best.weight:
-                best = exp
-        if best is not None:
-            scored.append((best.weight, entity, best))
+    scored: list[tuple[float, Entity, dict[str, Any]]] = []
+    for entity in Entity.objects.filter(pk__in=ids, type=entity_type, merged_into__isnull=True):
+        if entity.profile:
+            weight, best = model.best(me, [thaw(p) for p in entity.profile])
+            scored.append((weight, entity, best))
     scored.sort(key=lambda t: (-t[0], t[1].pk))
     if scored and scored[0][0] >= MATCH_THRESHOLD:
-        return Resolution(norm, scored[0][1], Mention.How.PROBABLE, scored[0][2].as_dict())
-    suggestions = [(e, x.as_dict()) for w, e, x in scored if w >= REVIEW_THRESHOLD][:5]
+        return Resolution(norm, scored[0][1], Mention.How.PROBABLE, model.explain(me, scored[0][2]).as_dict())
+    suggestions = [(e, model.explain(me, p).as_dict()) for w, e, p in scored if w >= REVIEW_THRESHOLD][:5]
     return Resolution(norm, None, Mention.How.NEW, {}, suggestions)
 
 
@@ -394,6 +387,7 @@ def _merge(user: Any, source: Entity, target: Entity, reason: str, explanation: 
     Link.objects.filter(from_entity=target, to_entity=target).delete()
     source.merged_into = target
     source.save(update_fields=["merged_into"])
+    source.blocking_keys.all().delete()  # a merged entity is never a candidate: its keys must not fill a block
     _rebuild(target)
     return MatchDecision.objects.create(kind=MatchDecision.Kind.MERGE, entity=target, other=source, moved=moved,
                                         explanation=explanation or {}, reason=reason[:500], decided_by=user)

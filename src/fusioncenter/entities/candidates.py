@@ -1,0 +1,74 @@
+"""Which entities a mention is compared with: the members of its blocks, at most BLOCK_CAP per key.
+
+Why a cap: a block such as "same surname sound and birth year" grows with the index, and reading
+every member of every block of a chunk made the import slow down as the index grew (measured:
+1,506 rows/s over the first 20,000 rows, 364 rows/s at 180,000; docs/performance.md). With the
+cap, a lookup reads at most BLOCK_CAP entries per key straight off the (key, entity) index,
+whatever the index size.
+
+Which members are kept: for person keys (probabilistic), the newest, because the ranking that
+follows (`rank`) prefers, among entities sharing as many keys, the newest, so the entities cut
+off could not have ranked above those kept unless they share more keys with the mention, and the
+selective keys (phone, e-mail, licence, address) have blocks far below the cap and bring a true
+match in on their own. For exact keys (a plate, a phone), the oldest, because an exact match
+attaches to the oldest entity with that value; such blocks hold one entity unless an analyst split
+one.
+
+Both resolution paths use this module, the incremental `services.resolve_mention` and the bulk
+`bulk.index_records`, so a mention gets the same candidates either way.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Collection, Iterable
+
+from django.db import connection
+
+BLOCK_CAP = 100
+MAX_CANDIDATES = 8  # compared in full, per mention
+PG_KEYS_PER_QUERY = 2000
+
+
+def lookup(keys: Iterable[str], *, newest: bool) -> dict[str, list[int]]:
+    """key -> entity ids holding it (at most BLOCK_CAP; newest or oldest first), for keys in the index."""
+    wanted = sorted({k[:200] for k in keys})
+    out: dict[str, list[int]] = {}
+    if not wanted:
+        return out
+    order = "DESC" if newest else "ASC"
+    if connection.vendor == "postgresql":
+        sql = ("SELECT k.key, b.entity_id FROM unnest(%s::varchar[]) AS k(key) CROSS JOIN LATERAL ("  # noqa: S608
+               f"SELECT entity_id FROM entities_blockingkey WHERE key = k.key ORDER BY entity_id {order} LIMIT %s) b")
+        with connection.cursor() as cur:
+            for i in range(0, len(wanted), PG_KEYS_PER_QUERY):
+                cur.execute(sql, [wanted[i:i + PG_KEYS_PER_QUERY], BLOCK_CAP])
+                for key, eid in cur.fetchall():
+                    out.setdefault(key, []).append(eid)
+        return out
+    # SQLite runs in this process: one cached statement per key costs a few microseconds and reads
+    # the block off the index in order, with no sort and no temporary table
+    connection.ensure_connection()
+    cur = connection.connection.cursor()
+    sql = f"SELECT entity_id FROM entities_blockingkey WHERE key = ? ORDER BY entity_id {order} LIMIT ?"  # noqa: S608
+    try:
+        for key in wanted:
+            ids = [row[0] for row in cur.execute(sql, (key, BLOCK_CAP))]
+            if ids:
+                out[key] = ids
+    finally:
+        cur.close()
+    return out
+
+
+def rank(keys: Iterable[str], blocks: dict[str, Iterable[int]], limit: int = MAX_CANDIDATES, *,
+         exclude: Collection[int] = (), only: Collection[int] | None = None) -> list[int]:
+    """The `limit` entities sharing the most of `keys`, ties to the newest (largest id; ids below
+    zero, not yet stored, count as newer still, in the order made); `only` restricts to those."""
+    shared: Counter[int] = Counter()
+    for k in keys:
+        for eid in blocks.get(k[:200], ()):
+            if eid not in exclude and (only is None or eid in only):
+                shared[eid] += 1
+    return heapq.nsmallest(limit, shared, key=lambda e: (-shared[e], e >= 0, -abs(e)))

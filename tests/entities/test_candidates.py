@@ -1,0 +1,64 @@
+"""Candidate lookup: blocks read off the index with a cap, ranked by keys shared, the same for both paths."""
+
+import pytest
+
+from fusioncenter.entities import candidates, services
+from fusioncenter.entities.models import BlockingKey, Entity, Mention
+
+pytestmark = pytest.mark.django_db
+
+
+def _block(key: str, n: int, entity_type: str = "person") -> list[int]:
+    ids = [Entity.objects.create(type=entity_type, display=f"e{i}").pk for i in range(n)]
+    BlockingKey.objects.bulk_create([BlockingKey(entity_id=e, key=key) for e in ids])
+    return ids
+
+
+def test_a_block_larger_than_the_cap_gives_its_newest_members_for_persons_and_oldest_for_exact_keys():
+    people = _block("person|ly:S530:1980", candidates.BLOCK_CAP + 15)
+    plates = _block("plate:ABC1234", candidates.BLOCK_CAP + 5, "vehicle")
+    got = candidates.lookup(["person|ly:S530:1980", "person|none:here"], newest=True)
+    assert list(got) == ["person|ly:S530:1980"]  # a key nobody holds is simply absent
+    assert got["person|ly:S530:1980"] == sorted(people, reverse=True)[:candidates.BLOCK_CAP]
+    exact = candidates.lookup(["plate:ABC1234"], newest=False)
+    assert exact["plate:ABC1234"] == sorted(plates)[:candidates.BLOCK_CAP]
+    assert candidates.lookup([], newest=True) == {}
+
+
+def test_rank_prefers_more_shared_keys_then_the_newest():
+    blocks = {"a": [1, 2, 3], "b": [2, 3, 9], "c": [3, -1], "d": [-2, 7]}
+    assert candidates.rank(["a", "b", "c", "d"], blocks, limit=10) == [3, 2, -2, -1, 9, 7, 1]
+    assert candidates.rank(["a", "b", "c", "d"], blocks, limit=2) == [3, 2]
+    assert candidates.rank(["a", "b"], blocks, exclude={3}) == [2, 9, 1]
+    assert candidates.rank(["a", "b"], blocks, only={1, 9}) == [9, 1]
+    assert candidates.rank(["zzz"], blocks) == []
+
+
+def test_a_merged_entity_leaves_the_blocks_and_undo_brings_it_back(make_dossier, make_user):
+    analyst = make_user("analyst")
+    a = make_dossier("phone=608-555-0111", user=analyst)
+    b = make_dossier("phone=608-555-0222", user=analyst)
+    services.index_record(a)
+    services.index_record(b)
+    p1 = Mention.objects.get(source_id=str(a.pk)).entity
+    p2 = Mention.objects.get(source_id=str(b.pk)).entity
+    assert p2.blocking_keys.exists()
+    decision = services.merge(analyst, p2.pk, p1.pk, "same burner")
+    assert not p2.blocking_keys.exists()  # it can no longer fill a block of its old value
+    assert services.resolve_mention("phone", "608-555-0222").entity == p1
+    services.undo(analyst, decision.pk)
+    assert set(p2.blocking_keys.values_list("key", flat=True)) == {"phone:+16085550222"}
+    assert services.resolve_mention("phone", "608 555 0222").entity == p2
+
+
+def test_the_incremental_match_finds_an_old_entity_past_a_full_block_through_its_other_keys(make_dossier):
+    """An old entity beyond the cap of a crowded block (surname sound and year) is still found: its
+    first-name-and-date and name keys are not crowded."""
+    first = make_dossier("person=Mary Smith|1980-05-03")
+    services.index_record(first)
+    mary = Mention.objects.get(source_id=str(first.pk), entity_type="person").entity
+    crowd = _block("person|ly:S530:1980", candidates.BLOCK_CAP + 10)
+    assert mary.pk < min(crowd)
+    assert "person|ly:S530:1980" in mary.blocking_keys.values_list("key", flat=True)
+    res = services.resolve_mention("person", "", {"first_name": "Mary", "last_name": "Smith", "dob": "1980-05-03"})
+    assert res.entity == mary and res.how == "probable"
