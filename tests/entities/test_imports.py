@@ -109,3 +109,53 @@ def test_bulk_resolution_quality_matches_the_matcher(make_user, make_org, tmp_pa
         entity_of[PartnerRecord.objects.get(pk=m.source_id).partner_id] = m.entity_id
     scores = synthetic.pairwise_scores(records, [entity_of[r["record_id"]] for r in records])
     assert scores["precision"] > 0.97 and scores["recall"] > 0.9
+
+
+def test_an_import_leaves_the_process_as_it_found_it(make_user, make_org):
+    """The collector is off and the rows frozen during an import, and SQLite's page cache enlarged;
+    afterwards (also after a failure) the worker process has its collector and its cache back."""
+    import gc
+
+    from django.db import connection
+
+    def cache_size():
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA cache_size")
+            return cur.fetchone()[0]
+
+    analyst = make_user("analyst")
+    before = cache_size() if connection.vendor == "sqlite" else None
+    seen = {}
+    real = imports._import_rows
+
+    def spy(batch, rows, done):
+        seen["collector"] = gc.isenabled()
+        seen["frozen"] = gc.get_freeze_count()
+        seen["cache"] = cache_size() if connection.vendor == "sqlite" else None
+        return real(batch, rows, done)
+
+    batch = imports.start_import(analyst, make_org(), "list.csv", CSV, "csv", MAP, run=False)
+    imports._import_rows = spy
+    try:
+        batch = imports.run_import(batch.pk)
+    finally:
+        imports._import_rows = real
+    assert batch.status == "done" and batch.imported == 3
+    assert seen["collector"] is False and seen["frozen"] > 0
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    if connection.vendor == "sqlite":
+        assert seen["cache"] == -1024 * 512 and cache_size() == before
+
+    def boom(batch, rows, done):
+        raise RuntimeError("disk full")
+
+    again = imports.start_import(analyst, make_org(), "list.csv", CSV, "csv", MAP, run=False)
+    imports._import_rows = boom
+    try:
+        with pytest.raises(RuntimeError):
+            imports.run_import(again.pk)
+    finally:
+        imports._import_rows = real
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    if connection.vendor == "sqlite":
+        assert cache_size() == before

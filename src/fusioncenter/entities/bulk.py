@@ -1,11 +1,12 @@
 """Bulk resolution of many new records at once (imports): the same matching, far fewer queries.
 
 `services.index_record` costs about twenty queries per record, fine for one SAR, far too slow for a
-partner's list of a million. Here a chunk of new records is resolved in memory: one query per few
-hundred keys finds the candidate entities, their profiles are loaded once, new entities made in
-the chunk are matched by the rest of the chunk through an in-memory key map, and entities,
-blocking keys, mentions, links and decisions are written with `bulk_create`. Same thresholds, same
-explanations, same decisions as the one-record path.
+partner's list of a million. Here a chunk of new records is resolved in memory: the chunk's
+blocking keys are looked up at once (`candidates.lookup`, capped blocks), only the entities that
+rank among some mention's best candidates are read, once per chunk; new entities made in the
+chunk are matched by the rest of the chunk through an in-memory key map; entities, blocking keys,
+mentions, links and decisions are written with `fastinsert`. Same candidates, thresholds,
+explanations and decisions as the one-record path.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .models import BlockingKey, Entity, Link, MatchDecision, Mention
 from .schema import MentionInput, Normalized, is_probabilistic, normalize_mention, thaw
 from .services import MATCH_THRESHOLD, PROFILE_SIZE, REVIEW_THRESHOLD, entity_keys, person_model
 
-KEY_QUERY = 500  # keys per IN (...) query, under SQLite's parameter limit
+KEY_QUERY = 500  # ids per IN (...) query, under SQLite's parameter limit
 
 
 @dataclass(slots=True)
@@ -123,7 +124,7 @@ def index_records(records: list[Any], org_id: int | None = None) -> dict[str, in
 
 def _load(ids: set[int]) -> dict[int, _Pending]:
     """The live (not merged) entities among `ids`, read with a plain cursor and orjson: a chunk reads
-    tens of thousands of profiles, and Django's JSON conversion per row cost more than the query."""
+    thousands of profiles, and Django's JSON conversion per row cost more than the query."""
     known: dict[int, _Pending] = {}
     ordered = sorted(ids)
     with connection.cursor() as cur:

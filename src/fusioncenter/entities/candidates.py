@@ -32,7 +32,8 @@ PG_KEYS_PER_QUERY = 2000
 
 
 def lookup(keys: Iterable[str], *, newest: bool) -> dict[str, list[int]]:
-    """key -> entity ids holding it (at most BLOCK_CAP; newest or oldest first), for keys in the index."""
+    """key -> ids of entities holding it, for the keys in the index: at most BLOCK_CAP per key, the
+    newest (or the oldest) ones; the order within a list is not promised."""
     wanted = sorted({k[:200] for k in keys})
     out: dict[str, list[int]] = {}
     if not wanted:
@@ -64,8 +65,9 @@ def lookup(keys: Iterable[str], *, newest: bool) -> dict[str, list[int]]:
 
 def rank(keys: Iterable[str], blocks: dict[str, Iterable[int]], limit: int = MAX_CANDIDATES, *,
          exclude: Collection[int] = (), only: Collection[int] | None = None) -> list[int]:
-    """The `limit` entities sharing the most of `keys`, ties to the newest (largest id; ids below
-    zero, not yet stored, count as newer still, in the order made); `only` restricts to those."""
+    """The `limit` entities sharing the most of `keys`, ties to the newest: the largest id, and ids
+    below zero (made in this chunk, not stored yet) before any stored one, the latest made first.
+    `only` restricts the ranking to those ids."""
     shared: Counter[int] = Counter()
     for k in keys:
         for eid in blocks.get(k[:200], ()):

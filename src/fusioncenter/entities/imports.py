@@ -172,8 +172,8 @@ def _collector_between_chunks() -> Iterator[None]:
 
     Left to itself it ran every few hundred allocations and walked the file's rows (a million dicts
     alive for the whole import) and each chunk's tens of thousands of objects again and again:
-    about 40% of the import's time (measured at 100,000 rows on SQLite: 933 rows/s, 1,571 with
-    collection off). The rows are frozen (never walked), automatic collection is off for the
+    about 40% of the import's time (measured at 100,000 rows on SQLite: 933 rows/s as it was,
+    1,571 with collection off, 1,598 as here). The rows are frozen (never walked), automatic collection is off for the
     import, and `_import_rows` collects the young generations after each chunk, in full every
     FULL_COLLECT_EVERY chunks, so cyclic garbage never accumulates past a few chunks.
     """
@@ -194,9 +194,11 @@ def _tidy(chunk_number: int) -> None:
 
 @contextlib.contextmanager
 def _large_page_cache() -> Iterator[None]:
-    """SQLite keeps 2 MB of pages per connection by default; an import writes into indexes that
-    grow past a gigabyte, and with the default nearly every insert re-read its index pages from the
-    file. The importer's connection gets SQLITE_IMPORT_CACHE_MB for the import, then its own back."""
+    """SQLite keeps 2 MB of pages per connection by default, while an import writes into indexes
+    that grow to gigabytes and re-reads their pages from the operating system's cache. The
+    importer's connection gets SQLITE_IMPORT_CACHE_MB for the import, then its own back. A modest
+    gain, measured: a million rows in 845 s against 874 s with the default (921 against 846 rows/s
+    over the last tenth); 4% at 100,000 rows."""
     if connection.vendor != "sqlite":
         yield
         return

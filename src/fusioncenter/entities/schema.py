@@ -40,7 +40,24 @@ class Normalized:
 @lru_cache(maxsize=1)
 def schema() -> dict[str, Any]:
     with (DATA / "schema.json").open(encoding="utf-8") as fh:
-        return json.load(fh)
+        return check_schema(json.load(fh))
+
+
+def check_schema(data: dict[str, Any]) -> dict[str, Any]:
+    """Refuse a schema where two types share a normalizer other than "text".
+
+    Index keys are named by the normalizer ("plate:...", "person|..."), and the matcher reads a
+    block by its key alone, up to a cap (`candidates`): two types with one normalizer would share,
+    and crowd, each other's blocks. "text" keys carry the type's own name, so any number may use it.
+    """
+    seen: dict[str, str] = {}
+    for name, spec in data.get("types", {}).items():
+        normalizer = spec.get("normalizer", "text")
+        if normalizer != "text" and normalizer in seen:
+            raise ValueError(f"Entity types '{seen[normalizer]}' and '{name}' both use the '{normalizer}' "
+                             "normalizer; give one of them its own, or the 'text' normalizer.")
+        seen[normalizer] = name
+    return data
 
 
 def types() -> dict[str, dict[str, Any]]:
