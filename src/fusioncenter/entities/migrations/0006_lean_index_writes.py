@@ -4,42 +4,68 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+DROPPED = (  # (index, table, column); column None: PostgreSQL's `_like` twin, not re-created
+    ("entities_blockingkey_entity_id_f6c664b7", "entities_blockingkey", "entity_id"),
+    ("entities_blockingkey_key_0503a6db", "entities_blockingkey", "key"),
+    ("entities_blockingkey_key_0503a6db_like", "entities_blockingkey", None),
+    ("entities_link_from_entity_id_cff6c37c", "entities_link", "from_entity_id"),
+    ("entities_link_type_035438ea", "entities_link", "type"),
+    ("entities_link_type_035438ea_like", "entities_link", None),
+    ("entities_mention_entity_id_b748099e", "entities_mention", "entity_id"),
+    ("entities_partnerrecord_batch_id_b2149468", "entities_partnerrecord", "batch_id"),
+)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
         ('entities', '0005_search_date_order'),
     ]
 
+    # The fields lose their single-column indexes (composite ones cover them). Django would apply
+    # that on SQLite by copying each table anew, twice for some: minutes on an index of millions.
+    # The indexes are dropped in place instead, by the names Django gave them (the same on both
+    # databases; the `_like` ones exist only on PostgreSQL).
     operations = [
-        migrations.AlterField(
-            model_name='blockingkey',
-            name='entity',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='blocking_keys', to='entities.entity'),
-        ),
-        migrations.AlterField(
-            model_name='blockingkey',
-            name='key',
-            field=models.CharField(max_length=200),
-        ),
-        migrations.AlterField(
-            model_name='link',
-            name='from_entity',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='links_out', to='entities.entity'),
-        ),
-        migrations.AlterField(
-            model_name='link',
-            name='type',
-            field=models.CharField(max_length=64),
-        ),
-        migrations.AlterField(
-            model_name='mention',
-            name='entity',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='mentions', to='entities.entity'),
-        ),
-        migrations.AlterField(
-            model_name='partnerrecord',
-            name='batch',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='records', to='entities.importbatch'),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name='blockingkey',
+                    name='entity',
+                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='blocking_keys', to='entities.entity'),
+                ),
+                migrations.AlterField(
+                    model_name='blockingkey',
+                    name='key',
+                    field=models.CharField(max_length=200),
+                ),
+                migrations.AlterField(
+                    model_name='link',
+                    name='from_entity',
+                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='links_out', to='entities.entity'),
+                ),
+                migrations.AlterField(
+                    model_name='link',
+                    name='type',
+                    field=models.CharField(max_length=64),
+                ),
+                migrations.AlterField(
+                    model_name='mention',
+                    name='entity',
+                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='mentions', to='entities.entity'),
+                ),
+                migrations.AlterField(
+                    model_name='partnerrecord',
+                    name='batch',
+                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='records', to='entities.importbatch'),
+                ),
+            ],
+            database_operations=[
+                migrations.RunSQL(f"DROP INDEX IF EXISTS {name}",
+                                  reverse_sql=f"CREATE INDEX {name} ON {table} ({column})" if column
+                                  else migrations.RunSQL.noop)
+                for name, table, column in DROPPED
+            ],
         ),
         migrations.AddIndex(
             model_name='blockingkey',
