@@ -159,3 +159,17 @@ def test_an_import_leaves_the_process_as_it_found_it(make_user, make_org):
     assert gc.isenabled() and gc.get_freeze_count() == 0
     if connection.vendor == "sqlite":
         assert cache_size() == before
+
+
+def test_an_automatic_match_shows_its_mentions_explanation_stored_once(make_user, make_org,
+                                                                       django_capture_on_commit_callbacks):
+    from fusioncenter.entities.models import MatchDecision
+
+    analyst = make_user("analyst")
+    with django_capture_on_commit_callbacks(execute=True):
+        imports.start_import(analyst, make_org("Sheriff (explanations)"), "list.csv", CSV, "csv", MAP)
+    auto = MatchDecision.objects.get(kind="auto", mention__entity_type="person")
+    assert auto.explanation == {}  # not copied
+    assert auto.why == auto.mention.match
+    assert {p["comparison"] for p in auto.why["comparisons"]} >= {"first_name", "date_of_birth"}
+    assert auto.why["match_weight"] >= 6

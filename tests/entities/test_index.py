@@ -33,7 +33,7 @@ def test_same_plate_written_two_ways_is_one_entity_with_provenance(make_dossier,
     assert m.source_organization == kenosha
     auto = MatchDecision.objects.get(kind="auto", mention=m)
     assert auto.status == "open"
-    assert auto.explanation["comparisons"][0]["level"] == "same value after normalization"
+    assert auto.why["comparisons"][0]["level"] == "same value after normalization"
     # the record's own entities are linked (co-mentioned)
     assert Link.objects.filter(source_id=str(a.pk), type="co_mentioned").count() == 1
     assert AuditEntry.objects.filter(action="entities.index", object_id=str(a.pk)).exists()

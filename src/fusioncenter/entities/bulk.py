@@ -184,11 +184,11 @@ def _write(records, label, src, org_id, known, placed, suggestions, rejected) ->
             "created_at": now})
     insert(Mention, mentions)
     decisions = []
-    for (ri, _item, _norm, eid, how, explanation), m in zip(placed, mentions, strict=True):
+    for (ri, _item, _norm, eid, how, _explanation), m in zip(placed, mentions, strict=True):
         p = known[eid]
         if how != Mention.How.NEW and (not p.new or p.first_record != ri):
             decisions.append({"kind": MatchDecision.Kind.AUTO, "status": MatchDecision.Status.OPEN,
-                              "entity_id": real[eid], "mention_id": m["id"], "explanation": explanation, "at": now})
+                              "entity_id": real[eid], "mention_id": m["id"], "explanation": {}, "at": now})
     for index, candidate, explanation in suggestions:
         m = mentions[index]
         decisions.append({"kind": MatchDecision.Kind.SUGGESTION, "status": MatchDecision.Status.OPEN,

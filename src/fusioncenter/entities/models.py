@@ -132,6 +132,15 @@ class MatchDecision(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
 
+    @property
+    def why(self) -> dict:
+        """The explanation to show. An automatic match keeps none of its own: its mention holds the
+        same one (`Mention.match`), and a copy per decision was the second-largest table of a
+        million-row import. Suggestions, analysts' decisions and rows written before keep theirs."""
+        if self.explanation or self.mention_id is None:
+            return self.explanation
+        return self.mention.match
+
 
 class Watch(models.Model):
     """A user watches an entity or a saved search; notified of new matching records they may see."""

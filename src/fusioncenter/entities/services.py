@@ -249,7 +249,7 @@ def _attach(item: MentionInput, norm: Normalized, label: str, source_id: str, or
         match=res.explanation)
     if res.entity is not None and _other_sources(entity, label, source_id):
         MatchDecision.objects.create(kind=MatchDecision.Kind.AUTO, status=MatchDecision.Status.OPEN, entity=entity,
-                                     mention=mention, explanation=res.explanation)
+                                     mention=mention)  # its explanation is the mention's (`why`)
     for candidate, explanation in res.suggestions:
         MatchDecision.objects.create(kind=MatchDecision.Kind.SUGGESTION, status=MatchDecision.Status.OPEN,
                                      entity=candidate, other=entity, mention=mention, explanation=explanation)
@@ -336,7 +336,7 @@ def confirm(user: Any, decision_id: int, reason: str = "", source_address: str |
         if d.status != MatchDecision.Status.OPEN:
             raise ValidationError({"decision": ["This match was already decided."]}, code="decided")
         if d.kind == MatchDecision.Kind.SUGGESTION and d.other is not None:
-            merged = _merge(user, _live(d.other), _live(d.entity), reason or "confirmed suggestion", d.explanation)
+            merged = _merge(user, _live(d.other), _live(d.entity), reason or "confirmed suggestion", d.why)
             d.status = MatchDecision.Status.DONE
             d.save(update_fields=["status"])
             out = merged
@@ -344,7 +344,7 @@ def confirm(user: Any, decision_id: int, reason: str = "", source_address: str |
             d.status = MatchDecision.Status.DONE
             d.save(update_fields=["status"])
             out = MatchDecision.objects.create(kind=MatchDecision.Kind.CONFIRM, entity=d.entity, mention=d.mention,
-                                               explanation=d.explanation, reason=reason[:500], decided_by=user,
+                                               explanation=d.why, reason=reason[:500], decided_by=user,
                                                reverses=None)
             out.moved = [d.pk]
             out.save(update_fields=["moved"])
@@ -363,7 +363,7 @@ def reject(user: Any, decision_id: int, reason: str = "", source_address: str | 
         d.status = MatchDecision.Status.DONE
         d.save(update_fields=["status"])
         out = MatchDecision.objects.create(kind=MatchDecision.Kind.REJECT, entity=d.entity, other=d.other,
-                                           mention=d.mention, explanation=d.explanation, reason=reason[:500],
+                                           mention=d.mention, explanation=d.why, reason=reason[:500],
                                            decided_by=user, moved=[d.pk])
         if d.kind == MatchDecision.Kind.AUTO and d.mention is not None:
             new = _split(d.entity, [d.mention.pk])
