@@ -135,8 +135,8 @@ class MatchDecision(models.Model):
     @property
     def why(self) -> dict:
         """The explanation to show. An automatic match keeps none of its own: its mention holds the
-        same one (`Mention.match`), and a copy per decision was the second-largest table of a
-        million-row import. Suggestions, analysts' decisions and rows written before keep theirs."""
+        same one (`Mention.match`), and a copy per decision made this table 905 MB at a million
+        imported rows. Suggestions, analysts' decisions and rows written before keep theirs."""
         if self.explanation or self.mention_id is None:
             return self.explanation
         return self.mention.match
