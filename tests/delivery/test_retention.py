@@ -115,20 +115,14 @@ def test_postgres_purge_leaves_no_bytes_in_the_outbox_pages(make_user):
     """PostgreSQL keeps a deleted row's bytes in its page until VACUUM; the purge hook vacuums."""
     import time
 
-    from django.db import connection, transaction
+    from django.db import transaction
+
+    from tests.pg_pages import raw_pages as pages_of
 
     distinctive = "Wendeline Qorvath-Iskander"
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
 
     def raw_pages() -> bytes:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_relation_size('delivery_message') / current_setting('block_size')::int")
-            data = b""
-            for i in range(cursor.fetchone()[0]):
-                cursor.execute("SELECT get_raw_page('delivery_message', %s)", [i])
-                data += bytes(cursor.fetchone()[0])
-            return data
+        return pages_of("delivery_message")
 
     pat = make_user("partner_officer", username="pat")
     services.send(_fields(distinctive), [("portal", "", pat)], source=("alerts.alert", "77"))

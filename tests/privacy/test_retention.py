@@ -261,19 +261,12 @@ def test_the_database_overwrites_or_vacuums_deleted_content(db):
 @pytest.mark.django_db(transaction=True)
 def test_postgres_vacuum_removes_purged_bytes_from_the_table_pages(make_dossier, make_user, settings):
     """Without a vacuum the deleted tuple's bytes stay in the heap page; after the purge they are gone."""
+    from tests.pg_pages import raw_pages as pages_of
+
     label = "access_app.retaineddossier"
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
 
     def raw_pages() -> bytes:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_relation_size('access_app_retaineddossier') / current_setting('block_size')::int")
-            n = cursor.fetchone()[0]
-            data = b""
-            for i in range(n):
-                cursor.execute("SELECT get_raw_page('access_app_retaineddossier', %s)", [i])
-                data += bytes(cursor.fetchone()[0])
-            return data
+        return pages_of("access_app_retaineddossier")
 
     officer = make_user("privacy_officer")
     settings.FUSIONCENTER_PRIVACY_VACUUM = "off"

@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 
 MATCH_THRESHOLD = matching.DEFAULT_THRESHOLD  # at or above: attached automatically (reviewable)
 REVIEW_THRESHOLD = 0.0  # between this and MATCH_THRESHOLD: a new entity plus a suggestion to review
-MAX_CANDIDATES = candidates.MAX_CANDIDATES
 PROFILE_SIZE = 10
 
 
