@@ -5,7 +5,8 @@
         .venv/bin/python bench/import_rows.py --rows 20000          # PostgreSQL (the database is emptied first)
 
 Generates fictional partner rows (`entities.synthetic`, with plates added), imports them through
-`entities.imports` exactly as the upload page does (the worker's `run_import`), and prints JSON: rows,
+`entities.imports` exactly as the upload page does (the worker's `run_import`, with its writer
+process; `FUSIONCENTER_IMPORT_PIPELINE=0` for one process), and prints JSON: rows,
 seconds, rows/s, rejected rows, entities made; then the p50/p95 of `resolve_mention` for 200 new
 person mentions against the filled index (the incremental match).
 """
@@ -19,6 +20,7 @@ import json
 import logging
 import os
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -66,20 +68,27 @@ def make_csv(n_people: int, seed: int) -> tuple[bytes, list[dict[str, str]]]:
     return buf.getvalue().encode(), records
 
 
+def _children_cpu() -> float:
+    """CPU seconds of this process's ended children: the import's writer process, once joined."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 class _ChunkLog(logging.Handler):
     """Collects the importer's per-chunk timings, to show how the rate changes as the index grows."""
 
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
-        self.chunks: list[tuple[int, int, float, int, int]] = []
+        self.chunks: list[tuple[int, int, float, int, int, float]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
+        # write_seconds: the chunk's write transaction alone (SQLite's write lock held that long)
         self.chunks.append((record.processed, record.rows, record.seconds, record.entities_read,
-                            record.comparisons))
+                            record.comparisons, getattr(record, "write_seconds", record.seconds)))
 
     def steps(self, parts: int = 10) -> list[dict[str, float]]:
-        """Each tenth of the import: rows already in the index, rows/s, and the matcher's work per row
-        (entities read from the database, profiles compared)."""
+        """Each tenth of the import: rows already in the index, rows/s, the matcher's work per row
+        (entities read from the database, profiles compared), and the longest write transaction."""
         if not self.chunks:
             return []
         size = max(1, len(self.chunks) // parts)
@@ -89,7 +98,8 @@ class _ChunkLog(logging.Handler):
             rows, secs = sum(g[1] for g in group), sum(g[2] for g in group)
             out.append({"index_rows": group[0][0] - group[0][1], "rows_per_second": round(rows / secs, 1),
                         "entities_read_per_row": round(sum(g[3] for g in group) / rows, 1),
-                        "comparisons_per_row": round(sum(g[4] for g in group) / rows, 1)})
+                        "comparisons_per_row": round(sum(g[4] for g in group) / rows, 1),
+                        "write_transaction_seconds": round(max(g[5] for g in group), 2)})
         return out
 
 
@@ -130,12 +140,13 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("fusioncenter.entities.imports").addHandler(chunks)
     logging.getLogger("fusioncenter.entities.imports").setLevel(logging.DEBUG)
     logging.getLogger("fusioncenter.entities.imports").propagate = False
-    t0, cpu0 = time.perf_counter(), time.process_time()
+    t0, cpu0, child0 = time.perf_counter(), time.process_time(), _children_cpu()
     batch = imports.start_import(user, org, "bench.csv", content, "csv", mapping, run=False)
     batch = imports.run_import(batch.pk)
-    seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    seconds, cpu, writer_cpu = time.perf_counter() - t0, time.process_time() - cpu0, _children_cpu() - child0
     print(json.dumps({"bench": "import", "database": connection.vendor, "rows": n, "seconds": round(seconds, 1),
                       "rows_per_second": round(n / seconds, 1), "python_cpu_seconds": round(cpu, 1),
+                      "writer_process_cpu_seconds": round(writer_cpu, 1),
                       "imported": batch.imported, "rejected": batch.rejected, "entities": Entity.objects.count(),
                       "load_average": os.getloadavg()[0]}), flush=True)
 

@@ -56,6 +56,8 @@ if EMBEDDED:
             "TEST": {"NAME": os.environ.get("FUSIONCENTER_SQLITE_TEST_PATH") or None},
         }
     }
+# Imports resolve one chunk while a second process writes the one before (entities.pipeline).
+IMPORT_PIPELINE = _env_bool("FUSIONCENTER_IMPORT_PIPELINE", True)
 # The importer's SQLite page cache while it imports (entities.imports._large_page_cache), in MB.
 SQLITE_IMPORT_CACHE_MB = int(os.environ.get("FUSIONCENTER_SQLITE_IMPORT_CACHE_MB", "512"))
 

@@ -1,18 +1,27 @@
 """Bulk resolution of many new records at once (imports): the same matching, far fewer queries.
 
 `services.index_record` costs about twenty queries per record, fine for one SAR, far too slow for a
-partner's list of a million. Here a chunk of new records is resolved in memory: the chunk's
-blocking keys are looked up at once (`candidates.lookup`, capped blocks), only the entities that
-rank among some mention's best candidates are read, once per chunk; new entities made in the
-chunk are matched by the rest of the chunk through an in-memory key map; entities, blocking keys,
-mentions, links and decisions are written with `fastinsert`. Same candidates, thresholds,
-explanations and decisions as the one-record path.
+partner's list of a million. Here a chunk of new records is resolved in memory (`resolve`): the
+chunk's blocking keys are looked up at once (`candidates.lookup`, capped blocks), only the entities
+that rank among some mention's best candidates are read, once per chunk; new entities made in the
+chunk are matched by the rest of the chunk through an in-memory key map. `write` then stores
+entities, blocking keys, mentions, links and decisions with `fastinsert`. Same candidates,
+thresholds, explanations and decisions as the one-record path.
+
+Resolving and writing are separate so that an import can resolve one chunk while another process
+writes the one before (`imports`, `pipeline`). The chunk being written is then not in the
+database yet, so resolution takes it from a `Pending` instead: the entities it made or changed
+and the blocking keys they gained, exactly what the database will hold once it commits. Entities
+made during an import have ids below zero until they are written (`write` returns the real ids,
+and the next chunk's `Pending` is renamed with them), so they sort as the newest, as they are.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
@@ -27,6 +36,8 @@ from .schema import MentionInput, Normalized, is_probabilistic, normalize_mentio
 from .services import MATCH_THRESHOLD, PROFILE_SIZE, REVIEW_THRESHOLD, entity_keys, person_model
 
 KEY_QUERY = 500  # ids per IN (...) query, under SQLite's parameter limit
+# how a mention was placed, as plain strings: the enum members cost ~50 µs each to unpickle
+NEW, EXACT, PROBABLE = str(Mention.How.NEW.value), str(Mention.How.EXACT.value), str(Mention.How.PROBABLE.value)
 
 
 @dataclass(slots=True)
@@ -50,10 +61,75 @@ class _Pending:
     dirty: bool = False
 
 
+@dataclass
+class Pending:
+    """What a chunk that is resolved but not yet committed adds to the index.
+
+    The writer may commit it at any moment while the next chunk is resolved, so the database may
+    show its new entities too, under their real ids: entities above `horizon` (the newest id
+    committed before the chunk was sent) are left out of what is read, and come from here.
+    (Reads are not held in one snapshot instead: on SQLite an open snapshot stops the WAL from
+    ever restarting, and it grew by gigabytes.)"""
+
+    blocks: dict[str, list[int]]  # blocking key -> entities that gained it
+    entities: dict[int, _Entity]  # entities made or changed, as they will be stored
+    horizon: int | None = None
+
+    def rename(self, ids: dict[int, int]) -> Pending:
+        """The same, with entities made by the chunk before (now written) under their real ids."""
+        if not ids:
+            return self
+        return Pending({k: [ids.get(e, e) for e in v] for k, v in self.blocks.items()},
+                       {ids.get(e, e): ent for e, ent in self.entities.items()}, self.horizon)
+
+
+@dataclass
+class Resolved:
+    """A resolved chunk: what `write` stores."""
+
+    records: list[Any]
+    label: str
+    known: dict[int, _Pending]
+    # one per mention, plain values (the pipeline sends them to its writer): (record index, entity
+    # type, field, raw value, normalized value, attributes, entity id, how, explanation)
+    placed: list[tuple[int, str, str, str, str, dict, int, str, dict]]
+    suggestions: list[tuple[int, int, dict]]  # (placed index, candidate id, explanation)
+    rejected: int
+    read: int
+    compared: int
+
+    def pending(self, horizon: int | None) -> Pending:
+        """What this chunk adds to the index, for resolving the next chunk before this one is written.
+        `horizon`: the newest entity id in the database before this chunk is sent to be written."""
+        blocks: dict[str, list[int]] = defaultdict(list)
+        for eid, p in self.known.items():
+            for k in p.keys:
+                blocks[k].append(eid)
+        return Pending(dict(blocks), {eid: p.entity for eid, p in self.known.items() if p.new or p.dirty or p.keys},
+                       horizon)
+
+    def for_writer(self) -> Resolved:
+        """A copy without what only resolution needs (entities left unchanged, thawed profiles): the
+        import pipeline sends this to its writer process, and the difference is most of the bytes."""
+        known = {eid: _Pending(replace(p.entity, compared=[]), p.new, p.first_record, p.keys, p.dirty)
+                 for eid, p in self.known.items() if p.new or p.dirty or p.keys}
+        return replace(self, known=known)
+
+
 def index_records(records: list[Any], org_id: int | None = None) -> dict[str, int]:
     """Resolve and store the mentions of new, registered records (all of one type, none indexed yet)."""
     if not records:
         return {"mentions": 0, "rejected": 0, "entities": 0, "entities_read": 0, "comparisons": 0}
+    stats, _ = write(resolve(records), org_id)
+    return stats
+
+
+def resolve(records: list[Any], *, pending: Pending | None = None,
+            temp_ids: Iterator[int] | None = None) -> Resolved:
+    """Match the mentions of `records` (new, registered, all of one type) against the index and each
+    other. `pending`: a chunk resolved before this one but not yet committed. `temp_ids`: where the
+    ids of new entities come from until they are written (below zero; one counter per import)."""
+    temp_ids = temp_ids or itertools.count(-1, -1)
     label = registry.label_of(records[0])
     src = registry.mention_source(label)
     items: list[tuple[int, MentionInput, Normalized]] = []
@@ -67,6 +143,12 @@ def index_records(records: list[Any], org_id: int | None = None) -> dict[str, in
     prob_keys = {k for _, item, n in items if is_probabilistic(item.type) for k in n.keys}
     exact_keys = {k for _, item, n in items if not is_probabilistic(item.type) for k in n.keys}
     blocks = {**candidates.lookup(exact_keys, newest=False), **candidates.lookup(prob_keys, newest=True)}
+    if pending and pending.horizon is not None:
+        horizon = pending.horizon
+        blocks = {k: kept for k, ids in blocks.items() if (kept := [e for e in ids if e <= horizon])}
+    if pending:
+        candidates.add_pending(blocks, pending.blocks, exact_keys, newest=False)
+        candidates.add_pending(blocks, pending.blocks, prob_keys, newest=True)
     # only the entities some mention could be compared with are read: for a person, the best
     # ranked of its blocks (entities made or grown in this chunk can only push those down)
     wanted: set[int] = set()
@@ -75,51 +157,53 @@ def index_records(records: list[Any], org_id: int | None = None) -> dict[str, in
             wanted.update(candidates.rank(norm.keys, blocks))
         else:
             wanted.update(eid for k in norm.keys for eid in blocks.get(k[:200], ()))
-    known = _load(wanted)
+    waiting = pending.entities if pending else {}
+    known = _load({e for e in wanted if e > 0 and e not in waiting})
+    known.update({e: _Pending(waiting[e], False, -1) for e in wanted if e in waiting})
     read = len(known)
     compared = 0
     key_map: dict[str, set[int]] = defaultdict(set)
     for key, ids in blocks.items():
         key_map[key].update(eid for eid in ids if eid in known)
     model = person_model()
-    temp = -1
-    placed: list[tuple[int, MentionInput, Normalized, int, str, dict]] = []
-    suggestions: list[tuple[int, int, dict]] = []  # (placed index, candidate id, explanation)
+    placed: list[tuple[int, str, str, str, str, dict, int, str, dict]] = []
+    suggestions: list[tuple[int, int, dict]] = []
     for ri, item, norm in items:
         keys = [k[:200] for k in norm.keys]
-        same_type = {e for k in keys for e in key_map.get(k, ()) if known[e].entity.type == item.type}
-        chosen, how, explanation = None, Mention.How.NEW, {}
-        if same_type and not is_probabilistic(item.type):
-            chosen = min(same_type, key=lambda e: (e < 0, abs(e)))
-            how = Mention.How.EXACT
+        # a blocking key names its type ("person|...", schema.check_schema), so a block holds
+        # entities of the mention's type only
+        probabilistic = is_probabilistic(item.type)
+        chosen, how, explanation = None, NEW, {}
+        if not probabilistic and any(key_map.get(k) for k in keys):
+            chosen = min((e for k in keys for e in key_map.get(k, ())), key=candidates.oldest_first)
+            how = EXACT
             explanation = {"match_weight": None, "probability": 1.0, "comparisons": [
                 {"comparison": keys[0].split(":", 1)[0], "level": "same value after normalization", "weight": None}]}
-        elif same_type:
+        elif probabilistic and any(key_map.get(k) for k in keys):
             me = thaw(norm.prepared or {})
             scored = []
-            for eid in candidates.rank(keys, key_map, only=same_type):
+            for eid in candidates.rank(keys, key_map):
                 profiles = known[eid].entity.compared
                 compared += len(profiles)
                 if profiles:
                     weight, best = model.best(me, profiles)
                     scored.append((weight, eid, best))
-            scored.sort(key=lambda t: (-t[0], abs(t[1])))
+            scored.sort(key=lambda t: (-t[0], *candidates.oldest_first(t[1])))  # ties: the oldest, as exact
             # explained in full only where the explanation is kept: the match, or the suggestions
             if scored and scored[0][0] >= MATCH_THRESHOLD:
-                chosen, how = scored[0][1], Mention.How.PROBABLE
+                chosen, how = scored[0][1], PROBABLE
                 explanation = model.explain(me, scored[0][2]).as_dict()
             else:
                 for w, eid, best in scored[:5]:
                     if w >= REVIEW_THRESHOLD:
                         suggestions.append((len(placed), eid, model.explain(me, best).as_dict()))
         if chosen is None:
-            entity = _new_entity(item.type, norm)
-            chosen, temp = temp, temp - 1
-            known[chosen] = _Pending(entity, True, ri)
+            chosen = next(temp_ids)
+            known[chosen] = _Pending(_new_entity(item.type, norm), True, ri)
         _add(known[chosen], chosen, keys, norm, key_map)
-        placed.append((ri, item, norm, chosen, how, explanation))
-    return {**_write(records, label, src, org_id, known, placed, suggestions, rejected),
-            "entities_read": read, "comparisons": compared}
+        placed.append((ri, item.type, item.field[:64], str(item.value or norm.display)[:500], norm.normalized[:300],
+                       norm.attributes, chosen, how, explanation))
+    return Resolved(records, label, known, placed, suggestions, rejected, read, compared)
 
 
 def _load(ids: set[int]) -> dict[int, _Pending]:
@@ -156,48 +240,57 @@ def _add(p: _Pending, eid: int, keys: list[str], norm: Normalized, key_map: dict
         p.dirty = True
 
 
-def _write(records, label, src, org_id, known, placed, suggestions, rejected) -> dict[str, int]:
-    """Write the chunk's results with `fastinsert` (ids reserved first, so rows can name each other)."""
+def write(resolved: Resolved, org_id: int | None = None, *,
+          earlier: dict[int, int] | None = None) -> tuple[dict[str, int], dict[int, int]]:
+    """Store a resolved chunk with `fastinsert` (ids reserved first, so rows can name each other).
+    `earlier`: real ids of the entities the chunk before made (this chunk may name them by their
+    temporary ids). Returns the counts and the real ids of the entities this chunk made."""
+    records, label, known = resolved.records, resolved.label, resolved.known
+    src = registry.mention_source(label)
+    earlier = earlier or {}
     now = clock.now()
     new = [(eid, p) for eid, p in known.items() if p.new]
-    for (_, p), pk in zip(new, reserve_ids(Entity, len(new)), strict=True):
-        p.entity.pk = pk
-    insert(Entity, ({"id": p.entity.pk, "type": p.entity.type, "display": p.entity.display, "keys": p.entity.keys,
-                     "profile": p.entity.profile, "created_at": now, "updated_at": now} for _, p in new))
-    real = {eid: p.entity.pk for eid, p in known.items()}
-    update_json(Entity, "profile", {p.entity.pk: p.entity.profile for p in known.values() if not p.new and p.dirty})
+    made = dict(zip((eid for eid, _ in new), reserve_ids(Entity, len(new)), strict=True))
+
+    def real(eid: int) -> int:
+        return made.get(eid) or (eid if eid > 0 else earlier[eid])
+
+    insert(Entity, ({"id": made[eid], "type": p.entity.type, "display": p.entity.display, "keys": p.entity.keys,
+                     "profile": p.entity.profile, "created_at": now, "updated_at": now} for eid, p in new))
+    update_json(Entity, "profile", {real(eid): p.entity.profile for eid, p in known.items() if not p.new and p.dirty})
     # keys of entities made here cannot exist yet; only those added to existing entities may meet a
     # row another writer (or the part of a block beyond the cap) already holds
-    insert(BlockingKey, ({"entity_id": real[eid], "key": k} for eid, p in new for k in sorted(p.keys)))
-    insert(BlockingKey, ({"entity_id": real[eid], "key": k} for eid, p in known.items() if not p.new
+    insert(BlockingKey, ({"entity_id": made[eid], "key": k} for eid, p in new for k in sorted(p.keys)))
+    insert(BlockingKey, ({"entity_id": real(eid), "key": k} for eid, p in known.items() if not p.new
                          for k in sorted(p.keys)), skip_conflicts=True)
-    mention_ids = reserve_ids(Mention, len(placed))
+    mention_ids = reserve_ids(Mention, len(resolved.placed))
     mentions = []
-    for (ri, item, norm, eid, how, explanation), mid in zip(placed, mention_ids, strict=True):
+    for (ri, etype, fld, raw, normalized, attributes, eid, how, explanation), mid in zip(
+            resolved.placed, mention_ids, strict=True):
         record = records[ri]
         mentions.append({
-            "id": mid, "entity_id": real[eid], "entity_type": item.type, "source_type": label,
-            "source_id": str(record.pk), "field": item.field[:64], "raw_value": str(item.value or norm.display)[:500],
-            "normalized": norm.normalized[:300], "attributes": norm.attributes,
+            "id": mid, "entity_id": real(eid), "entity_type": etype, "source_type": label,
+            "source_id": str(record.pk), "field": fld, "raw_value": raw, "normalized": normalized,
+            "attributes": attributes,
             "source_organization_id": org_id or getattr(record, "owner_organization_id", None),
             "observed_at": src.date(record) if src.date else None, "how": how, "match": explanation,
             "created_at": now})
     insert(Mention, mentions)
     decisions = []
-    for (ri, _item, _norm, eid, how, _explanation), m in zip(placed, mentions, strict=True):
-        p = known[eid]
-        if how != Mention.How.NEW and (not p.new or p.first_record != ri):
+    for (ri, *_values, eid, how, _explanation), m in zip(resolved.placed, mentions, strict=True):
+        p = known.get(eid)
+        if how != NEW and (p is None or not p.new or p.first_record != ri):
             decisions.append({"kind": MatchDecision.Kind.AUTO, "status": MatchDecision.Status.OPEN,
-                              "entity_id": real[eid], "mention_id": m["id"], "explanation": {}, "at": now})
-    for index, candidate, explanation in suggestions:
+                              "entity_id": m["entity_id"], "mention_id": m["id"], "explanation": {}, "at": now})
+    for index, candidate, explanation in resolved.suggestions:
         m = mentions[index]
         decisions.append({"kind": MatchDecision.Kind.SUGGESTION, "status": MatchDecision.Status.OPEN,
-                          "entity_id": real[candidate], "other_id": m["entity_id"], "mention_id": m["id"],
+                          "entity_id": real(candidate), "other_id": m["entity_id"], "mention_id": m["id"],
                           "explanation": explanation, "at": now})
     insert(MatchDecision, decisions)
     by_record: dict[int, set[int]] = defaultdict(set)
-    for ri, _item, _norm, eid, _how, _exp in placed:
-        by_record[ri].add(real[eid])
+    for (ri, *_rest), m in zip(resolved.placed, mentions, strict=True):
+        by_record[ri].add(m["entity_id"])
     links = []
     for ri, ents in by_record.items():
         record = records[ri]
@@ -207,4 +300,12 @@ def _write(records, label, src, org_id, known, placed, suggestions, rejected) ->
                    "source_id": str(record.pk), "date": date, "created_at": now}
                   for i, a in enumerate(ordered) for b in ordered[i + 1:]]
     insert(Link, links)  # the records are new to the index, so no link of theirs exists yet
-    return {"mentions": len(mentions), "rejected": rejected, "entities": len(new)}
+    return ({"mentions": len(mentions), "rejected": resolved.rejected, "entities": len(new),
+             "entities_read": resolved.read, "comparisons": resolved.compared}, made)
+
+
+def newest_entity_id() -> int:
+    """The highest entity id committed (0 for none): the `Pending.horizon` of a chunk about to be sent."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT MAX(id) FROM entities_entity")
+        return int(cur.fetchone()[0] or 0)

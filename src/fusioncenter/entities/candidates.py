@@ -63,6 +63,29 @@ def lookup(keys: Iterable[str], *, newest: bool) -> dict[str, list[int]]:
     return out
 
 
+def newest_first(eid: int) -> tuple[bool, int]:
+    """Sort key, newest entity first: ids below zero (made during this import, not stored yet; the
+    further below zero, the later made) before stored ones, and among stored ones the largest id."""
+    return (eid >= 0, -abs(eid))
+
+
+def oldest_first(eid: int) -> tuple[bool, int]:
+    """Sort key, oldest entity first: the reverse of `newest_first`."""
+    return (eid < 0, abs(eid))
+
+
+def add_pending(blocks: dict[str, list[int]], pending: dict[str, list[int]], keys: Iterable[str], *,
+                newest: bool) -> None:
+    """Add to `blocks` (a `lookup` result) the entities that gained `keys` in a chunk not yet
+    committed (the import pipeline's chunk being written), keeping each block what `lookup` would
+    return once that chunk is committed: the BLOCK_CAP newest (or oldest) members."""
+    order = newest_first if newest else oldest_first
+    for key in {k[:200] for k in keys}:
+        extra = pending.get(key)
+        if extra:
+            blocks[key] = sorted({*blocks.get(key, ()), *extra}, key=order)[:BLOCK_CAP]
+
+
 def rank(keys: Iterable[str], blocks: dict[str, Iterable[int]], limit: int = MAX_CANDIDATES, *,
          exclude: Collection[int] = (), only: Collection[int] | None = None) -> list[int]:
     """The `limit` entities sharing the most of `keys`, ties to the newest: the largest id, and ids
@@ -73,4 +96,4 @@ def rank(keys: Iterable[str], blocks: dict[str, Iterable[int]], limit: int = MAX
         for eid in blocks.get(k[:200], ()):
             if eid not in exclude and (only is None or eid in only):
                 shared[eid] += 1
-    return heapq.nsmallest(limit, shared, key=lambda e: (-shared[e], e >= 0, -abs(e)))
+    return heapq.nsmallest(limit, shared, key=lambda e: (-shared[e], *newest_first(e)))
