@@ -88,9 +88,9 @@ def add_pending(blocks: dict[str, list[int]], pending: dict[str, list[int]], key
 
 def rank(keys: Iterable[str], blocks: dict[str, Iterable[int]], limit: int = MAX_CANDIDATES, *,
          exclude: Collection[int] = (), only: Collection[int] | None = None) -> list[int]:
-    """The `limit` entities sharing the most of `keys`, ties to the newest: the largest id, and ids
-    below zero (made in this chunk, not stored yet) before any stored one, the latest made first.
-    `only` restricts the ranking to those ids."""
+    """The `limit` entities sharing the most of `keys`, ties to the newest (`newest_first`: ids
+    below zero, made during an import and not stored yet, before any stored one, the latest made
+    first). `only` restricts the ranking to those ids."""
     shared: Counter[int] = Counter()
     for k in keys:
         for eid in blocks.get(k[:200], ()):
