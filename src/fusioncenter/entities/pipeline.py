@@ -2,7 +2,7 @@
 
 Why: an import spends about as long resolving (Python: normalizing, looking candidates up,
 comparing) as writing (mostly inside SQLite, or in the PostgreSQL server), and one process does
-one at a time, leaving the second core idle (measured: docs/performance.md, Bulk import). A
+one at a time, leaving the second core idle (measured: docs/entities.md, Bulk import). A
 thread would not do: the sqlite3 module lets go of the GIL only around each row's step, so a
 writer thread would wait up to the interpreter's switch interval (5 ms) for each row it inserts.
 
