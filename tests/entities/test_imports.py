@@ -128,11 +128,11 @@ def test_an_import_leaves_the_process_as_it_found_it(make_user, make_org):
     seen = {}
     real = imports._import_rows
 
-    def spy(batch, rows, done, **kw):
+    def spy(batch, rows, **kw):
         seen["collector"] = gc.isenabled()
         seen["frozen"] = gc.get_freeze_count()
         seen["cache"] = cache_size() if connection.vendor == "sqlite" else None
-        return real(batch, rows, done, **kw)
+        return real(batch, rows, **kw)
 
     batch = imports.start_import(analyst, make_org(), "list.csv", CSV, "csv", MAP, run=False)
     imports._import_rows = spy
@@ -146,7 +146,7 @@ def test_an_import_leaves_the_process_as_it_found_it(make_user, make_org):
     if connection.vendor == "sqlite":
         assert seen["cache"] == -1024 * 512 and cache_size() == before
 
-    def boom(batch, rows, done, **kw):
+    def boom(batch, rows, **kw):
         raise RuntimeError("disk full")
 
     again = imports.start_import(analyst, make_org(), "list.csv", CSV, "csv", MAP, run=False)

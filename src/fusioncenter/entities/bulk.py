@@ -60,6 +60,11 @@ class _Pending:
     keys: set[str] = field(default_factory=set)
     dirty: bool = False
 
+    @property
+    def changed(self) -> bool:
+        """Made, given a profile or given keys in this chunk: what writing it changes."""
+        return self.new or self.dirty or bool(self.keys)
+
 
 @dataclass
 class Pending:
@@ -105,23 +110,14 @@ class Resolved:
         for eid, p in self.known.items():
             for k in p.keys:
                 blocks[k].append(eid)
-        return Pending(dict(blocks), {eid: p.entity for eid, p in self.known.items() if p.new or p.dirty or p.keys},
-                       horizon)
+        return Pending(dict(blocks), {eid: p.entity for eid, p in self.known.items() if p.changed}, horizon)
 
     def for_writer(self) -> Resolved:
         """A copy without what only resolution needs (entities left unchanged, thawed profiles): the
         import pipeline sends this to its writer process, and the difference is most of the bytes."""
         known = {eid: _Pending(replace(p.entity, compared=[]), p.new, p.first_record, p.keys, p.dirty)
-                 for eid, p in self.known.items() if p.new or p.dirty or p.keys}
+                 for eid, p in self.known.items() if p.changed}
         return replace(self, known=known)
-
-
-def index_records(records: list[Any], org_id: int | None = None) -> dict[str, int]:
-    """Resolve and store the mentions of new, registered records (all of one type, none indexed yet)."""
-    if not records:
-        return {"mentions": 0, "rejected": 0, "entities": 0, "entities_read": 0, "comparisons": 0}
-    stats, _ = write(resolve(records), org_id)
-    return stats
 
 
 def resolve(records: list[Any], *, pending: Pending | None = None,

@@ -15,7 +15,7 @@ attaches to the oldest entity with that value; such blocks hold one entity unles
 one.
 
 Both resolution paths use this module, the incremental `services.resolve_mention` and the bulk
-`bulk.index_records`, so a mention gets the same candidates either way.
+`bulk.resolve`, so a mention gets the same candidates either way.
 """
 
 from __future__ import annotations

@@ -150,7 +150,7 @@ def start_import(user: Any, organization: Any, filename: str, content: bytes, fm
 
 def run_import(batch_id: int, *, writer: pipeline.DeferredWriter | pipeline.ProcessWriter | None = None
                ) -> ImportBatch:
-    """Import a queued batch in chunks; safe to call again (already imported rows are skipped).
+    """Import a queued batch in chunks; safe to call again (it continues after the last committed chunk).
     `writer`: who writes the chunks (`_import_rows` chooses when not given)."""
     batch = ImportBatch.objects.get(pk=batch_id)
     path = _upload_dir() / f"batch-{batch.pk}.{batch.format}"
@@ -159,9 +159,8 @@ def run_import(batch_id: int, *, writer: pipeline.DeferredWriter | pipeline.Proc
     _, rows = read_rows(path.read_bytes(), batch.format)
     batch.status = ImportBatch.Status.RUNNING
     batch.save(update_fields=["status"])
-    done_rows = set(batch.records.values_list("row_number", flat=True))
     with _collector_between_chunks(), _large_page_cache():
-        _import_rows(batch, rows, done_rows, writer=writer)
+        _import_rows(batch, rows, writer=writer)
     with transaction.atomic():
         batch.status = ImportBatch.Status.DONE
         batch.finished_at = clock.now()
@@ -280,21 +279,21 @@ def _pipelined(rows: int) -> bool:
     return not (connection.vendor == "sqlite" and connection.is_in_memory_db())
 
 
-def _import_rows(batch: ImportBatch, rows: list[dict[str, Any]], done_rows: set[int], *,
+def _import_rows(batch: ImportBatch, rows: list[dict[str, Any]], *,
                  writer: pipeline.DeferredWriter | pipeline.ProcessWriter | None = None) -> None:
     """Import the rows chunk by chunk: in this process alone, or with `writer` writing each chunk
     while the next is resolved (a `ProcessWriter` when `_pipelined`)."""
     if writer is None and _pipelined(len(rows) - batch.processed):
         writer = pipeline.ProcessWriter.start(_store_chunk, setup=_import_page_cache, after_each=_tidy)
     if writer is None:
-        _import_serially(batch, rows, done_rows)
+        _import_serially(batch, rows)
         return
     with writer:
         _import_page_cache()  # this process's connection is new: the writer's start closed the old one
-        _import_pipelined(batch, rows, done_rows, writer)
+        _import_pipelined(batch, rows, writer)
 
 
-def _chunks(batch: ImportBatch, rows: list[dict[str, Any]], done_rows: set[int]) -> Iterator[ChunkJob]:
+def _chunks(batch: ImportBatch, rows: list[dict[str, Any]]) -> Iterator[ChunkJob]:
     """Each chunk's checked rows as unsaved records; the batch's counters and errors advance as it goes."""
     errors = list(batch.errors)
     kept = len(errors)
@@ -306,8 +305,6 @@ def _chunks(batch: ImportBatch, rows: list[dict[str, Any]], done_rows: set[int])
         records = []
         for offset, row in enumerate(chunk):
             number = start + offset + 2 if batch.format == "csv" else start + offset + 1
-            if number in done_rows:
-                continue
             values = {fld: str(row.get(col) or "").strip() for fld, col in batch.mapping.items()}
             problem = check_row(values)
             if problem:
@@ -339,9 +336,9 @@ def _log_chunk(batch: ImportBatch, job: ChunkJob, seconds: float, stats: dict[st
                                      "seconds": seconds, **stats})
 
 
-def _import_serially(batch: ImportBatch, rows: list[dict[str, Any]], done_rows: set[int]) -> None:
+def _import_serially(batch: ImportBatch, rows: list[dict[str, Any]]) -> None:
     """Each chunk resolved and written in one transaction, the next after it."""
-    for number, job in enumerate(_chunks(batch, rows, done_rows), start=1):
+    for number, job in enumerate(_chunks(batch, rows), start=1):
         began = time.perf_counter()
         with transaction.atomic():
             job.resolved = bulk.resolve(job.records) if job.records else None
@@ -352,14 +349,14 @@ def _import_serially(batch: ImportBatch, rows: list[dict[str, Any]], done_rows: 
             _analyze()
 
 
-def _import_pipelined(batch: ImportBatch, rows: list[dict[str, Any]], done_rows: set[int],
+def _import_pipelined(batch: ImportBatch, rows: list[dict[str, Any]],
                       writer: pipeline.DeferredWriter | pipeline.ProcessWriter) -> None:
     """Chunk N+1 is resolved while the writer stores chunk N; N+1 sees N through `bulk.Pending`."""
     temp_ids = itertools.count(-1, -1)  # new entities' ids until written, unique over the import
     pending: bulk.Pending | None = None
     sent: ChunkJob | None = None
     began = time.perf_counter()
-    for number, job in enumerate(_chunks(batch, rows, done_rows), start=1):
+    for number, job in enumerate(_chunks(batch, rows), start=1):
         resolved = bulk.resolve(job.records, pending=pending, temp_ids=temp_ids) if job.records else None
         done = writer.wait()  # the chunk before is committed: its new entities have their ids
         if done and sent:
