@@ -30,7 +30,7 @@ from django.db import connection
 from fusioncenter.core import clock
 
 from . import candidates, registry
-from .fastinsert import insert, reserve_ids, update_json
+from .fastinsert import Encoded, encode, insert, reserve_ids, update_json
 from .models import BlockingKey, Entity, Link, MatchDecision, Mention
 from .schema import MentionInput, Normalized, is_probabilistic, normalize_mention, thaw
 from .services import MATCH_THRESHOLD, PROFILE_SIZE, REVIEW_THRESHOLD, entity_keys, person_model
@@ -96,9 +96,10 @@ class Resolved:
     label: str
     known: dict[int, _Pending]
     # one per mention, plain values (the pipeline sends them to its writer): (record index, entity
-    # type, field, raw value, normalized value, attributes, entity id, how, explanation)
-    placed: list[tuple[int, str, str, str, str, dict, int, str, dict]]
-    suggestions: list[tuple[int, int, dict]]  # (placed index, candidate id, explanation)
+    # type, field, raw value, normalized value, attributes, entity id, how, explanation), the
+    # attributes and the explanation as JSON already (`fastinsert.Encoded`)
+    placed: list[tuple[int, str, str, str, str, Encoded, int, str, Encoded]]
+    suggestions: list[tuple[int, int, Encoded]]  # (placed index, candidate id, explanation)
     rejected: int
     read: int
     compared: int
@@ -117,7 +118,7 @@ class Resolved:
         import pipeline sends this to its writer process, and the difference is most of the bytes."""
         known = {eid: _Pending(replace(p.entity, compared=[]), p.new, p.first_record, p.keys, p.dirty)
                  for eid, p in self.known.items() if p.changed}
-        return replace(self, known=known)
+        return replace(self, known=known, records=[])  # the job carries the records (`write`'s `records`)
 
 
 def resolve(records: list[Any], *, pending: Pending | None = None,
@@ -162,8 +163,9 @@ def resolve(records: list[Any], *, pending: Pending | None = None,
     for key, ids in blocks.items():
         key_map[key].update(eid for eid in ids if eid in known)
     model = person_model()
-    placed: list[tuple[int, str, str, str, str, dict, int, str, dict]] = []
-    suggestions: list[tuple[int, int, dict]] = []
+    score = model.scorer()
+    placed: list[tuple[int, str, str, str, str, Encoded, int, str, Encoded]] = []
+    suggestions: list[tuple[int, int, Encoded]] = []
     for ri, item, norm in items:
         keys = [k[:200] for k in norm.keys]
         # a blocking key names its type ("person|...", schema.check_schema), so a block holds
@@ -182,7 +184,7 @@ def resolve(records: list[Any], *, pending: Pending | None = None,
                 profiles = known[eid].entity.compared
                 compared += len(profiles)
                 if profiles:
-                    weight, best = model.best(me, profiles)
+                    weight, best = model.best(me, profiles, score)
                     scored.append((weight, eid, best))
             scored.sort(key=lambda t: (-t[0], *candidates.oldest_first(t[1])))  # ties: the oldest, as exact
             # explained in full only where the explanation is kept: the match, or the suggestions
@@ -192,13 +194,13 @@ def resolve(records: list[Any], *, pending: Pending | None = None,
             else:
                 for w, eid, best in scored[:5]:
                     if w >= REVIEW_THRESHOLD:
-                        suggestions.append((len(placed), eid, model.explain(me, best).as_dict()))
+                        suggestions.append((len(placed), eid, encode(model.explain(me, best).as_dict())))
         if chosen is None:
             chosen = next(temp_ids)
             known[chosen] = _Pending(_new_entity(item.type, norm), True, ri)
         _add(known[chosen], chosen, keys, norm, key_map)
         placed.append((ri, item.type, item.field[:64], str(item.value or norm.display)[:500], norm.normalized[:300],
-                       norm.attributes, chosen, how, explanation))
+                       encode(norm.attributes), chosen, how, encode(explanation)))
     return Resolved(records, label, known, placed, suggestions, rejected, read, compared)
 
 
@@ -236,12 +238,15 @@ def _add(p: _Pending, eid: int, keys: list[str], norm: Normalized, key_map: dict
         p.dirty = True
 
 
-def write(resolved: Resolved, org_id: int | None = None, *,
-          earlier: dict[int, int] | None = None) -> tuple[dict[str, int], dict[int, int]]:
+def write(resolved: Resolved, org_id: int | None = None, *, earlier: dict[int, int] | None = None,
+          records: list[Any] | None = None) -> tuple[dict[str, int], dict[int, int]]:
     """Store a resolved chunk with `fastinsert` (ids reserved first, so rows can name each other).
     `earlier`: real ids of the entities the chunk before made (this chunk may name them by their
-    temporary ids). Returns the counts and the real ids of the entities this chunk made."""
-    records, label, known = resolved.records, resolved.label, resolved.known
+    temporary ids). `records`: the chunk's records, saved already, when `resolved` was sent
+    without them (`Resolved.for_writer`). Returns the counts and the real ids of the entities this
+    chunk made."""
+    records = resolved.records if records is None else records
+    label, known = resolved.label, resolved.known
     src = registry.mention_source(label)
     earlier = earlier or {}
     now = clock.now()
@@ -251,51 +256,47 @@ def write(resolved: Resolved, org_id: int | None = None, *,
     def real(eid: int) -> int:
         return made.get(eid) or (eid if eid > 0 else earlier[eid])
 
-    insert(Entity, ({"id": made[eid], "type": p.entity.type, "display": p.entity.display, "keys": p.entity.keys,
-                     "profile": p.entity.profile, "created_at": now, "updated_at": now} for eid, p in new))
+    insert(Entity, ((made[eid], p.entity.type, p.entity.display, p.entity.keys, p.entity.profile, now, now)
+                    for eid, p in new),
+           columns=("id", "type", "display", "keys", "profile", "created_at", "updated_at"))
     update_json(Entity, "profile", {real(eid): p.entity.profile for eid, p in known.items() if not p.new and p.dirty})
     # keys of entities made here cannot exist yet; only those added to existing entities may meet a
     # row another writer (or the part of a block beyond the cap) already holds
-    insert(BlockingKey, ({"entity_id": made[eid], "key": k} for eid, p in new for k in sorted(p.keys)))
-    insert(BlockingKey, ({"entity_id": real(eid), "key": k} for eid, p in known.items() if not p.new
-                         for k in sorted(p.keys)), skip_conflicts=True)
+    insert(BlockingKey, ((made[eid], k) for eid, p in new for k in sorted(p.keys)), columns=("entity_id", "key"))
+    insert(BlockingKey, ((real(eid), k) for eid, p in known.items() if not p.new for k in sorted(p.keys)),
+           columns=("entity_id", "key"), skip_conflicts=True)
     mention_ids = reserve_ids(Mention, len(resolved.placed))
-    mentions = []
-    for (ri, etype, fld, raw, normalized, attributes, eid, how, explanation), mid in zip(
-            resolved.placed, mention_ids, strict=True):
-        record = records[ri]
-        mentions.append({
-            "id": mid, "entity_id": real(eid), "entity_type": etype, "source_type": label,
-            "source_id": str(record.pk), "field": fld, "raw_value": raw, "normalized": normalized,
-            "attributes": attributes,
-            "source_organization_id": org_id or getattr(record, "owner_organization_id", None),
-            "observed_at": src.date(record) if src.date else None, "how": how, "match": explanation,
-            "created_at": now})
-    insert(Mention, mentions)
+    observed = [src.date(record) if src.date else None for record in records]
+    mentions = [(mid, real(eid), etype, label, str(records[ri].pk), fld, raw, normalized, attributes,
+                 org_id or getattr(records[ri], "owner_organization_id", None), observed[ri], how, explanation, now)
+                for (ri, etype, fld, raw, normalized, attributes, eid, how, explanation), mid
+                in zip(resolved.placed, mention_ids, strict=True)]
+    insert(Mention, mentions, columns=("id", "entity_id", "entity_type", "source_type", "source_id", "field",
+                                       "raw_value", "normalized", "attributes", "source_organization_id",
+                                       "observed_at", "how", "match", "created_at"))
     decisions = []
     for (ri, *_values, eid, how, _explanation), m in zip(resolved.placed, mentions, strict=True):
         p = known.get(eid)
         if how != NEW and (p is None or not p.new or p.first_record != ri):
-            decisions.append({"kind": MatchDecision.Kind.AUTO, "status": MatchDecision.Status.OPEN,
-                              "entity_id": m["entity_id"], "mention_id": m["id"], "explanation": {}, "at": now})
+            decisions.append((MatchDecision.Kind.AUTO, m[1], None, m[0], {}))
     for index, candidate, explanation in resolved.suggestions:
         m = mentions[index]
-        decisions.append({"kind": MatchDecision.Kind.SUGGESTION, "status": MatchDecision.Status.OPEN,
-                          "entity_id": real(candidate), "other_id": m["entity_id"], "mention_id": m["id"],
-                          "explanation": explanation, "at": now})
-    insert(MatchDecision, decisions)
+        decisions.append((MatchDecision.Kind.SUGGESTION, real(candidate), m[1], m[0], explanation))
+    insert(MatchDecision, ((kind, entity, other, mention, explanation, MatchDecision.Status.OPEN, now)
+                           for kind, entity, other, mention, explanation in decisions),
+           columns=("kind", "entity_id", "other_id", "mention_id", "explanation", "status", "at"))
     by_record: dict[int, set[int]] = defaultdict(set)
     for (ri, *_rest), m in zip(resolved.placed, mentions, strict=True):
-        by_record[ri].add(m["entity_id"])
+        by_record[ri].add(m[1])
     links = []
     for ri, ents in by_record.items():
-        record = records[ri]
+        source_id, date = str(records[ri].pk), observed[ri]
         ordered = sorted(ents)
-        date = src.date(record) if src.date else None
-        links += [{"from_entity_id": a, "to_entity_id": b, "type": "co_mentioned", "source_type": label,
-                   "source_id": str(record.pk), "date": date, "created_at": now}
+        links += [(a, b, "co_mentioned", label, source_id, date, now)
                   for i, a in enumerate(ordered) for b in ordered[i + 1:]]
-    insert(Link, links)  # the records are new to the index, so no link of theirs exists yet
+    # the records are new to the index, so no link of theirs exists yet
+    insert(Link, links, columns=("from_entity_id", "to_entity_id", "type", "source_type", "source_id", "date",
+                                 "created_at"))
     return ({"mentions": len(mentions), "rejected": resolved.rejected, "entities": len(new),
              "entities_read": resolved.read, "comparisons": resolved.compared}, made)
 

@@ -21,13 +21,14 @@ import logging
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models.base import ModelState
 
 from fusioncenter.core import audit, clock
 from fusioncenter.core.markings import TLP, RecordClass
@@ -243,6 +244,42 @@ class ChunkJob:
     resolved: bulk.Resolved | None
     progress: dict[str, Any]
     analyze: bool = False
+    common: dict[str, Any] = field(default_factory=dict)  # what every record of the batch has (`_record`)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Sent to the writer process with the records as plain values: a model instance costs
+        several times more to pickle and unpickle than the four values that differ by row."""
+        state = dict(self.__dict__)
+        state["records"] = [tuple(getattr(r, name) for name in VARYING) for r in self.records]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state["records"] = [_record(state["common"], row) for row in state["records"]]
+        self.__dict__.update(state)
+
+
+VARYING = ("row_number", "partner_id", "data", "observed_at")  # a PartnerRecord's fields set row by row
+
+
+def _record(common: dict[str, Any], values: tuple) -> PartnerRecord:
+    """An unsaved PartnerRecord built as unpickling builds one, without `Model.__init__`: an import
+    makes a million, and __init__, which goes through every field, cost 20 s of the resolving
+    process at a million rows. `common`: the attributes of a record built the usual way for the
+    batch (`_common`); `values`: the VARYING ones."""
+    record = PartnerRecord.__new__(PartnerRecord)
+    record.__dict__.update(common)
+    record.__dict__.update(zip(VARYING, values, strict=True))
+    record._state = ModelState()
+    return record
+
+
+def _common(batch: ImportBatch) -> dict[str, Any]:
+    """The attributes every record of the batch shares, from one record built the usual way."""
+    sample = PartnerRecord(
+        batch_id=batch.pk, record_class=batch.marking.get("record_class", RecordClass.LAW_ENFORCEMENT),
+        tlp=batch.marking.get("tlp", TLP.AMBER), center_id=batch.organization.center_id,
+        owner_organization_id=batch.organization_id, created_by_id=batch.created_by_id)
+    return {k: v for k, v in sample.__dict__.items() if k != "_state" and k not in VARYING}
 
 
 def _store_chunk(job: ChunkJob, earlier: dict[int, int]) -> tuple[dict[str, float], dict[int, int]]:
@@ -260,12 +297,12 @@ def _write_chunk(job: ChunkJob, earlier: dict[int, int]) -> tuple[dict[str, int]
     records = job.records
     for record, pk in zip(records, fastinsert.reserve_ids(PartnerRecord, len(records)), strict=True):
         record.pk = record.id = pk
-    fastinsert.insert(PartnerRecord, ({f.attname: getattr(r, f.attname) for f in PartnerRecord._meta.concrete_fields}
-                                      for r in records))
+    names = [f.attname for f in PartnerRecord._meta.concrete_fields]
+    fastinsert.insert(PartnerRecord, ([getattr(r, name) for name in names] for r in records), columns=names)
     stats: dict[str, int] = {"mentions": 0, "rejected": 0, "entities": 0, "entities_read": 0, "comparisons": 0}
     made: dict[int, int] = {}
     if job.resolved is not None:
-        stats, made = bulk.write(job.resolved, job.org_id, earlier=earlier)
+        stats, made = bulk.write(job.resolved, job.org_id, earlier=earlier, records=records)
     search.index_records_bulk(records)
     ImportBatch.objects.filter(pk=job.batch_id).update(**job.progress)
     return stats, made
@@ -297,6 +334,7 @@ def _chunks(batch: ImportBatch, rows: list[dict[str, Any]]) -> Iterator[ChunkJob
     """Each chunk's checked rows as unsaved records; the batch's counters and errors advance as it goes."""
     errors = list(batch.errors)
     kept = len(errors)
+    common = _common(batch)
     next_analyze = max(ANALYZE_FIRST, 2 * batch.imported)
     # a chunk's rows and the batch's progress commit together, so every row before `processed` was
     # imported or rejected already: a resumed import starts there (and counts no rejection twice)
@@ -313,12 +351,8 @@ def _chunks(batch: ImportBatch, rows: list[dict[str, Any]]) -> Iterator[ChunkJob
                     errors.append({"row": number, "field": problem[0], "reason": problem[1]})
                 continue
             observed = nz.date_of_birth(values.get("date")) if values.get("date") else None
-            records.append(PartnerRecord(
-                batch_id=batch.pk, row_number=number, partner_id=values.get("record_id", "")[:100], data=values,
-                observed_at=dt.datetime.combine(observed, dt.time(12), dt.UTC) if observed else None,
-                record_class=batch.marking.get("record_class", RecordClass.LAW_ENFORCEMENT),
-                tlp=batch.marking.get("tlp", TLP.AMBER), center_id=batch.organization.center_id,
-                owner_organization_id=batch.organization_id, created_by_id=batch.created_by_id))
+            records.append(_record(common, (number, values.get("record_id", "")[:100], values,
+                                            dt.datetime.combine(observed, dt.time(12), dt.UTC) if observed else None)))
         batch.imported += len(records)
         batch.processed = min(start + len(chunk), batch.total)
         batch.errors = errors
@@ -328,7 +362,7 @@ def _chunks(batch: ImportBatch, rows: list[dict[str, Any]]) -> Iterator[ChunkJob
         analyze = batch.imported >= next_analyze
         if analyze:
             next_analyze = 2 * batch.imported
-        yield ChunkJob(batch.pk, batch.organization_id, len(chunk), records, None, progress, analyze)
+        yield ChunkJob(batch.pk, batch.organization_id, len(chunk), records, None, progress, analyze, common)
 
 
 def _log_chunk(batch: ImportBatch, job: ChunkJob, seconds: float, stats: dict[str, float]) -> None:

@@ -104,7 +104,7 @@ def _first_level(a: dict, b: dict) -> int | None:
         return None
     if x == y:
         return 0
-    if a["formal"] & b["formal"]:
+    if not a["formal"].isdisjoint(b["formal"]):
         return 1
     jw = jaro_winkler(x, y)
     if jw >= 0.92:
@@ -161,21 +161,22 @@ def _sex_level(a: dict, b: dict) -> int | None:
 def _phone_level(a: dict, b: dict) -> int | None:
     if not a["phones"] or not b["phones"]:
         return None
-    if set(a["phones"]) & set(b["phones"]):
+    # a record holds one or two numbers: scanning the lists beats building sets (called millions of times)
+    xs, ys = a["phones"], b["phones"]
+    if any(p in ys for p in xs):
         return 0
-    if {p[-7:] for p in a["phones"]} & {p[-7:] for p in b["phones"]}:
-        return 1
-    return 2
+    tails = [q[-7:] for q in ys]
+    return 1 if any(p[-7:] in tails for p in xs) else 2
 
 
 def _email_level(a: dict, b: dict) -> int | None:
     if not a["emails"] or not b["emails"]:
         return None
-    if set(a["emails"]) & set(b["emails"]):
+    xs, ys = a["emails"], b["emails"]
+    if any(e in ys for e in xs):
         return 0
-    if {e.split("@")[0] for e in a["emails"]} & {e.split("@")[0] for e in b["emails"]}:
-        return 1
-    return 2
+    users = [e.partition("@")[0] for e in ys]
+    return 1 if any(e.partition("@")[0] in users for e in xs) else 2
 
 
 def _address_level(a: dict, b: dict) -> int | None:
@@ -183,7 +184,7 @@ def _address_level(a: dict, b: dict) -> int | None:
         return None
     if a["addr"] and a["addr"] == b["addr"]:
         return 0
-    if a["addr"] and b["addr"] and a["addr"].split("|")[0] == b["addr"].split("|")[0]:
+    if a["addr"] and b["addr"] and a["addr"].partition("|")[0] == b["addr"].partition("|")[0]:
         return 0
     if a["zip"] and a["zip"] == b["zip"]:
         return 1
@@ -258,14 +259,64 @@ class PersonModel:
         return max(freq, self.tf_floor) if freq else None
 
     def score(self, a: dict, b: dict) -> float:
-        return self.explain(a, b, detail=False).weight
+        return self.scorer()(a, b)
 
-    def best(self, a: dict, profiles: Sequence[dict]) -> tuple[float, dict]:
+    def scorer(self) -> Callable[[dict, dict], float]:
+        """`score` with every level's weight worked out once, for scoring many pairs with the
+        parameters as they are now (an import scores tens of millions; `explain` spent most of
+        its time rebuilding lists and taking logarithms). The same weights added in the same
+        order as `explain`, so the same float: a test compares the two on every level."""
+        comparisons = self.comparisons
+        tables = [[comp.weight(level) for level in range(len(comp.m))] for comp in comparisons]
+        level_of = [comp.level_of for comp in comparisons]
+        frequent = [(i, comp, self.frequencies[comp.tf_field]) for i, comp in enumerate(comparisons)
+                    if comp.tf_field is not None and self.frequencies.get(comp.tf_field)]
+        names = self._names
+        first = names.index("first_name") if "first_name" in names else None
+        dob = names.index("date_of_birth") if "date_of_birth" in names else None
+        household = [i for i, name in enumerate(names) if name in HOUSEHOLD]
+        prior, floor = self.prior_weight, self.tf_floor
+        by_value: dict[tuple[int, str], float | None] = {}  # (comparison, value) -> exact level's weight
+
+        def tf_weight(i: int, comp: Comparison, table: dict[str, float], value: str) -> float | None:
+            got = by_value.get((i, value), by_value)
+            if got is by_value:
+                freq = table.get(value)
+                got = by_value[(i, value)] = comp.weight(0, max(freq, floor)) if freq else None
+            return got  # type: ignore[return-value]
+
+        def score(a: dict, b: dict) -> float:
+            levels = [fn(a, b) for fn in level_of]
+            weights = [None if level is None else table[level] for table, level in zip(tables, levels, strict=True)]
+            for i, comp, table in frequent:
+                if levels[i] == 0:
+                    w = tf_weight(i, comp, table, a[comp.tf_field])
+                    if w is not None:
+                        weights[i] = w
+            lf = levels[first] if first is not None else None
+            ld = levels[dob] if dob is not None else None
+            if (lf == 4 and ld in (None, 3, 4)) or (lf in (3, 4) and ld == 4):  # the household rule (`explain`)
+                for i in household:
+                    w = weights[i]
+                    if w is not None and w > 0:
+                        weights[i] = 0.0
+            total = prior
+            for w in weights:
+                if w is not None:
+                    total += w
+            return total
+
+        return score
+
+    def best(self, a: dict, profiles: Sequence[dict], score: Callable[[dict, dict], float] | None = None
+             ) -> tuple[float, dict]:
         """The highest weight of `a` against any of an entity's profiles, and that profile (the first
-        of equals). Only the weight: the explanation is built later, for the few pairs that keep one."""
-        top_w, top = self.score(a, profiles[0]), profiles[0]
+        of equals). Only the weight: the explanation is built later, for the few pairs that keep one.
+        `score`: a `scorer()` made once for many calls."""
+        score = score or self.scorer()
+        top_w, top = score(a, profiles[0]), profiles[0]
         for p in profiles[1:]:
-            w = self.score(a, p)
+            w = score(a, p)
             if w > top_w:
                 top_w, top = w, p
         return top_w, top
@@ -515,8 +566,9 @@ def resolve_batch(raw_records: Sequence[dict], threshold: float = DEFAULT_THRESH
         model.frequencies = term_frequencies(records) if len(records) >= 1000 else {}
     scored = []
     explanations: dict[tuple[int, int], Explanation] = {}
+    score = model.scorer()
     for i, j in pairs:
-        w = model.score(records[i], records[j])
+        w = score(records[i], records[j])
         scored.append((i, j, w))
         if keep_explanations and w >= threshold:
             explanations[(i, j)] = model.explain(records[i], records[j])

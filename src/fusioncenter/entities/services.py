@@ -110,9 +110,10 @@ def resolve_mention(entity_type: str, value: str, attributes: dict[str, Any] | N
     model = person_model()
     me = thaw(norm.prepared or {})
     scored: list[tuple[float, Entity, dict[str, Any]]] = []
+    score = model.scorer()
     for entity in Entity.objects.filter(pk__in=ids, type=entity_type, merged_into__isnull=True):
         if entity.profile:
-            weight, best = model.best(me, [thaw(p) for p in entity.profile])
+            weight, best = model.best(me, [thaw(p) for p in entity.profile], score)
             scored.append((weight, entity, best))
     scored.sort(key=lambda t: (-t[0], t[1].pk))
     if scored and scored[0][0] >= MATCH_THRESHOLD:
