@@ -90,3 +90,23 @@ def test_api_search(indexed, make_user, api_token, client):
     assert client.get("/api/v1/search", {"q": "x"}).status_code == 401
     bad = client.get("/api/v1/search", HTTP_AUTHORIZATION=f"Bearer {api_token(user)}")
     assert bad.status_code == 422
+
+
+def test_entities_a_query_names(make_dossier, make_org):
+    """The search page's entity list: found through the blocking keys, by each type's normal form."""
+    from fusioncenter.entities import services
+
+    services.index_record(make_dossier(
+        "plate=ABC-1234; phone=(608) 555-0134; email=JK@Example.test; person=Jennifer Kowalski|1975-11-20; "
+        "organization=Acme Drone Club", org=make_org()))
+
+    def named(q: str) -> set[str]:
+        return {e.type for e in search.named_entities(q)}
+
+    assert named("abc 1234") == named("ABC-1234") == {"vehicle"}
+    assert named("608.555.0134") == {"phone"}
+    assert named("jk@example.test") == {"email"}
+    assert named("jennifer kowalski") == named("KOWALSKI Jennifer") == {"person"}
+    assert named("Jennifer Kowalsky") == set()  # a sound-alike is the matcher's business, not a name
+    assert named("acme drone club") == {"organization"}
+    assert named("nothing of the kind") == set()

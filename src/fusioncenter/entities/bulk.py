@@ -51,14 +51,22 @@ class _Entity:
     profile: list[Any] = field(default_factory=list)  # as stored
     compared: list[Any] = field(default_factory=list)  # the same, thawed once for the matcher
 
+    def __reduce__(self) -> tuple[type, tuple]:
+        """Pickled as its values (the pipeline sends thousands a chunk): the state functions a
+        dataclass with slots gets run in Python for every object, several times slower."""
+        return _Entity, (self.pk, self.type, self.display, self.keys, self.profile, self.compared)
 
-@dataclass
+
+@dataclass(slots=True)
 class _Pending:
     entity: _Entity
     new: bool
     first_record: int  # index of the record that first mentioned it in this chunk (-1: existed before)
     keys: set[str] = field(default_factory=set)
     dirty: bool = False
+
+    def __reduce__(self) -> tuple[type, tuple]:
+        return _Pending, (self.entity, self.new, self.first_record, self.keys, self.dirty)
 
     @property
     def changed(self) -> bool:

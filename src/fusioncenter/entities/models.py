@@ -17,7 +17,9 @@ from fusioncenter.core.models import MarkedRecord, Organization
 
 
 class Entity(models.Model):
-    type = models.CharField(max_length=32, db_index=True)
+    # not indexed: entities are read by id or through their blocking keys, and an index of nine
+    # values cost each new entity a write (two on PostgreSQL) and misled SQLite's planner
+    type = models.CharField(max_length=32)
     display = models.CharField(max_length=300, help_text="Canonical display form (from the first mention).")
     keys = models.JSONField(default=dict, blank=True, help_text="Normalized keys, e.g. {'plate': 'ABC1234'}.")
     profile = models.JSONField(default=list, blank=True, help_text="Prepared records the matcher compares with.")
@@ -63,7 +65,9 @@ class Mention(models.Model):
     source_id = models.CharField(max_length=64)
     field = models.CharField(max_length=64)
     raw_value = models.CharField(max_length=500)
-    normalized = models.CharField(max_length=300, db_index=True)
+    # not indexed: every imported mention paid for a B-tree insert in random order, and the one
+    # lookup by value (the search page's entities) reads the blocking keys (`search.named_entities`)
+    normalized = models.CharField(max_length=300)
     attributes = models.JSONField(default=dict, blank=True)
     source_organization = models.ForeignKey(Organization, on_delete=models.SET_NULL, null=True, blank=True,
                                             related_name="+")
@@ -174,7 +178,7 @@ class SearchDocument(models.Model):
     title = models.CharField(max_length=300)
     body = models.TextField(blank=True)
     keys = models.TextField(blank=True, help_text="Normalized plates, phones, names: found however written.")
-    date = models.DateTimeField(null=True, blank=True, db_index=True)
+    date = models.DateTimeField(null=True, blank=True)  # indexed as the first column of (date, id)
     county_fips = models.CharField(max_length=5, blank=True, db_index=True)
     category = models.CharField(max_length=64, blank=True)
     center_code = models.CharField(max_length=16, blank=True)

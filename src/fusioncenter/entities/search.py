@@ -48,6 +48,46 @@ def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+# --- entities a query names -----------------------------------------------------------------------
+
+
+NAMED_LIMIT = 500  # entity ids considered; `access.visible_entities` takes this many at most
+
+
+def named_entities(q: str) -> QuerySet:
+    """The entities a query names outright: a plate, VIN, phone, e-mail, address, organization,
+    event, weapon or document by the blocking key that entity type's normalizer gives `q`; a
+    person by full name, given name first or last (the same display name, sharing a key).
+
+    Read off the matcher's blocking keys (indexed by key), not off the mentions' normalized values:
+    an index on those cost every imported mention a write into a B-tree in random order (measured
+    in docs/entities.md), and they served this lookup only."""
+    from .models import BlockingKey, Entity
+    from .schema import MentionInput, is_probabilistic, normalize_mention, types
+
+    keys: set[str] = set()
+    people = Q(pk__in=[])
+    for entity_type in types():
+        try:
+            norm = normalize_mention(MentionInput(entity_type, entity_type, q))
+        except ValueError:
+            continue
+        if not is_probabilistic(entity_type):
+            keys.update(k[:200] for k in norm.keys)
+            continue
+        forms = [norm]
+        first, last = (norm.prepared or {}).get("first"), (norm.prepared or {}).get("last")
+        if first and last:  # "Smith John" as well as "John Smith"
+            forms.append(normalize_mention(MentionInput(entity_type, entity_type, "",
+                                                        {"first_name": last, "last_name": first})))
+        for form in forms:
+            people |= Q(type=entity_type, display=form.display[:300],
+                        blocking_keys__key__in=[k[:200] for k in form.keys])
+    ids = set(BlockingKey.objects.filter(key__in=sorted(keys)).values_list("entity_id", flat=True)[:NAMED_LIMIT])
+    ids.update(Entity.objects.filter(people).values_list("pk", flat=True)[:NAMED_LIMIT])
+    return Entity.objects.filter(pk__in=sorted(ids)[:NAMED_LIMIT], merged_into__isnull=True)
+
+
 # --- normal forms ---------------------------------------------------------------------------------
 
 

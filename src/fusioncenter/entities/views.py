@@ -44,29 +44,12 @@ def search_page(request: HttpRequest) -> HttpResponse:
         hits, total = search.search(request.user, q, filters, source_address=source_address(request))
     entities = []
     if q:
-        entities = list(eaccess.visible_entities(request.user, Entity.objects.filter(
-            mentions__normalized__in=_entity_keys(q))).distinct()[:10])
+        entities = list(eaccess.visible_entities(request.user, search.named_entities(q))[:10])
     return render(request, "entities/search.html", {
         "q": q, "hits": hits, "total": total, "filters": filters, "entities": entities,
         "sources": [(label, src.model._meta.verbose_name_plural) for label, src in registry.search_sources().items()],
         "counties": County.objects.order_by("name"),
     })
-
-
-def _entity_keys(q: str) -> list[str]:
-    from . import normalize as nz
-
-    keys = [nz.fold(q)]
-    p = nz.plate(q)
-    if p:
-        keys.append(p[0])
-    ph = nz.phone(q)
-    if ph:
-        keys.append(ph)
-    e = nz.email(q)
-    if e:
-        keys.append(e)
-    return [k for k in keys if k]
 
 
 def _entity_or_404(request: HttpRequest, pk: int, *, audited: bool = True, **detail: str) -> Entity:
