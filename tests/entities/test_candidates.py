@@ -75,3 +75,21 @@ def test_a_schema_where_two_types_share_a_key_making_normalizer_is_refused():
     clash = {"types": {"location": {"normalizer": "address"}, "site": {"normalizer": "address"}}}
     with pytest.raises(ValueError, match="'location' and 'site' both use the 'address' normalizer"):
         schema.check_schema(clash)
+
+
+def test_rank_agrees_with_its_definition_on_random_blocks():
+    """The fast `rank` against the rule written plainly: most keys shared, then newest first."""
+    import random
+
+    rng = random.Random(4)
+    for _ in range(300):
+        ids = [rng.choice([-1, 1]) * rng.randrange(1, 60) for _ in range(rng.randrange(1, 120))]
+        blocks = {f"k{i}": rng.sample(ids, rng.randrange(0, len(ids) + 1)) for i in range(rng.randrange(1, 8))}
+        keys = rng.sample(sorted(blocks), rng.randrange(1, len(blocks) + 1))
+        limit = rng.randrange(1, 12)
+        shared: dict[int, int] = {}
+        for k in keys:
+            for e in blocks[k]:
+                shared[e] = shared.get(e, 0) + 1
+        plain = sorted(shared, key=lambda e: (-shared[e], *candidates.newest_first(e)))[:limit]
+        assert candidates.rank(keys, blocks, limit) == plain

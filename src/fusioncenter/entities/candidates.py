@@ -21,7 +21,8 @@ Both resolution paths use this module, the incremental `services.resolve_mention
 from __future__ import annotations
 
 import heapq
-from collections import Counter
+import itertools
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
 
 from django.db import connection
@@ -90,10 +91,29 @@ def rank(keys: Iterable[str], blocks: dict[str, Iterable[int]], limit: int = MAX
          exclude: Collection[int] = (), only: Collection[int] | None = None) -> list[int]:
     """The `limit` entities sharing the most of `keys`, ties to the newest (`newest_first`: ids
     below zero, made during an import and not stored yet, before any stored one, the latest made
-    first). `only` restricts the ranking to those ids."""
-    shared: Counter[int] = Counter()
-    for k in keys:
-        for eid in blocks.get(k[:200], ()):
-            if eid not in exclude and (only is None or eid in only):
-                shared[eid] += 1
-    return heapq.nsmallest(limit, shared, key=lambda e: (-shared[e], *newest_first(e)))
+    first). `only` restricts the ranking to those ids.
+
+    Written for speed, because an import ranks twice per person and, at a million rows, blocks are
+    full (hundreds of entities per mention): the counting is done by `Counter` in C, and the
+    entities are grouped by count so that only plain ints are compared, with no key function
+    called per entity (that was 4.7 million calls per 40,000 rows)."""
+    shared = Counter(itertools.chain.from_iterable(blocks.get(k[:200], ()) for k in keys))
+    if exclude or only is not None:
+        for eid in [e for e in shared if e in exclude or (only is not None and e not in only)]:
+            del shared[eid]
+    if len(shared) <= limit:
+        return sorted(shared, key=lambda e: (-shared[e], *newest_first(e)))
+    groups: dict[int, list[int]] = defaultdict(list)
+    for eid, n in shared.items():
+        groups[n].append(eid)
+    out: list[int] = []
+    for n in sorted(groups, reverse=True):
+        need, group = limit - len(out), groups[n]
+        if len(group) <= need:
+            out += sorted(group, key=newest_first)
+        else:  # newest first: the ids below zero from the lowest up, then the stored ones from the highest down
+            made = heapq.nsmallest(need, [e for e in group if e < 0])
+            out += made + heapq.nlargest(need - len(made), [e for e in group if e >= 0])
+        if len(out) >= limit:
+            break
+    return out

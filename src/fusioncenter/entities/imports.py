@@ -43,7 +43,8 @@ log = logging.getLogger(__name__)
 
 PERSON = ("first_name", "middle_name", "last_name", "full_name", "dob", "sex", "phone", "email", "address", "dl")
 FIELDS = (*PERSON, "plate", "plate_state", "vin", "record_id", "date", "note")
-CHUNK = 2000  # rows per transaction and per progress step
+CHUNK = 2000  # rows per transaction and per progress step, at first
+LARGE_CHUNK = 6000  # ... as the import grows (`_chunk_size`)
 MAX_BYTES = 512 * 1024 * 1024
 MAX_ERRORS_KEPT = 10_000
 YOUNG_COLLECT_EVERY = 5  # chunks
@@ -330,6 +331,17 @@ def _import_rows(batch: ImportBatch, rows: list[dict[str, Any]], *,
         _import_pipelined(batch, rows, writer)
 
 
+def _chunk_size(done: int) -> int:
+    """Rows in the next chunk, given the rows of the batch done: CHUNK, growing to LARGE_CHUNK (a
+    twentieth of the rows done). Why grow: once the index is large, a chunk's inserts land on
+    pages of its indexes spread everywhere, and every page a transaction touches is written out
+    at its commit; more rows per transaction share more pages. Measured on top of a million rows
+    (60,000 more): 6,000-row chunks took the writer 22.3 s against 26.2 s, with 8.6 s in commits
+    against 12.9. Why not from the start: the first chunk is resolved and the last written with
+    nothing alongside, and SQLite's write lock is held as long as a chunk takes to write."""
+    return max(CHUNK, min(LARGE_CHUNK, done // 20))
+
+
 def _chunks(batch: ImportBatch, rows: list[dict[str, Any]]) -> Iterator[ChunkJob]:
     """Each chunk's checked rows as unsaved records; the batch's counters and errors advance as it goes."""
     errors = list(batch.errors)
@@ -338,8 +350,9 @@ def _chunks(batch: ImportBatch, rows: list[dict[str, Any]]) -> Iterator[ChunkJob
     next_analyze = max(ANALYZE_FIRST, 2 * batch.imported)
     # a chunk's rows and the batch's progress commit together, so every row before `processed` was
     # imported or rejected already: a resumed import starts there (and counts no rejection twice)
-    for start in range(batch.processed, len(rows), CHUNK):
-        chunk = rows[start:start + CHUNK]
+    start = batch.processed
+    while start < len(rows):
+        chunk = rows[start:start + _chunk_size(start)]
         records = []
         for offset, row in enumerate(chunk):
             number = start + offset + 2 if batch.format == "csv" else start + offset + 1
@@ -363,6 +376,7 @@ def _chunks(batch: ImportBatch, rows: list[dict[str, Any]]) -> Iterator[ChunkJob
         if analyze:
             next_analyze = 2 * batch.imported
         yield ChunkJob(batch.pk, batch.organization_id, len(chunk), records, None, progress, analyze, common)
+        start += len(chunk)
 
 
 def _log_chunk(batch: ImportBatch, job: ChunkJob, seconds: float, stats: dict[str, float]) -> None:
