@@ -48,13 +48,14 @@ class _Entity:
     type: str
     display: str = ""
     keys: dict[str, Any] = field(default_factory=dict)
-    profile: list[Any] = field(default_factory=list)  # as stored
-    compared: list[Any] = field(default_factory=list)  # the same, thawed once for the matcher
+    # as stored, and as compared: the matcher takes the mention's side thawed and reads a stored
+    # profile's `formal` names as any collection (`matching._first_level`), so none is copied
+    profile: list[Any] = field(default_factory=list)
 
     def __reduce__(self) -> tuple[type, tuple]:
         """Pickled as its values (the pipeline sends thousands a chunk): the state functions a
         dataclass with slots gets run in Python for every object, several times slower."""
-        return _Entity, (self.pk, self.type, self.display, self.keys, self.profile, self.compared)
+        return _Entity, (self.pk, self.type, self.display, self.keys, self.profile)
 
 
 @dataclass(slots=True)
@@ -124,8 +125,7 @@ class Resolved:
     def for_writer(self) -> Resolved:
         """A copy without what only resolution needs (entities left unchanged, thawed profiles): the
         import pipeline sends this to its writer process, and the difference is most of the bytes."""
-        known = {eid: _Pending(replace(p.entity, compared=[]), p.new, p.first_record, p.keys, p.dirty)
-                 for eid, p in self.known.items() if p.changed}
+        known = {eid: p for eid, p in self.known.items() if p.changed}
         return replace(self, known=known, records=[])  # the job carries the records (`write`'s `records`)
 
 
@@ -192,7 +192,7 @@ def resolve(records: list[Any], *, pending: Pending | None = None,
             me = thaw(norm.prepared or {})
             scored = []
             for eid in candidates.rank(keys, key_map):
-                profiles = known[eid].entity.compared
+                profiles = known[eid].entity.profile
                 compared += len(profiles)
                 if profiles:
                     weight, best = model.best(me, profiles, score)
@@ -229,8 +229,7 @@ def _load(ids: set[int]) -> dict[int, _Pending]:
                 if isinstance(profile, str | bytes):
                     profile = orjson.loads(profile)
                 profile = profile or []
-                known[pk] = _Pending(_Entity(pk, etype, profile=profile, compared=[thaw(p) for p in profile]),
-                                     False, -1)
+                known[pk] = _Pending(_Entity(pk, etype, profile=profile), False, -1)
     return known
 
 
@@ -245,7 +244,6 @@ def _add(p: _Pending, eid: int, keys: list[str], norm: Normalized, key_map: dict
             p.keys.add(k)
     if norm.prepared and norm.prepared not in p.entity.profile and len(p.entity.profile) < PROFILE_SIZE:
         p.entity.profile = [*p.entity.profile, norm.prepared]
-        p.entity.compared = [*p.entity.compared, thaw(norm.prepared)]
         p.dirty = True
 
 

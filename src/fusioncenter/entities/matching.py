@@ -99,6 +99,8 @@ class Comparison:
 
 
 def _first_level(a: dict, b: dict) -> int | None:
+    # a["formal"] is a set (the record being matched, prepared or thawed); b's may be the list a
+    # stored profile holds: the import compares stored profiles without copying each into sets
     x, y = a["first"], b["first"]
     if not x or not y:
         return None

@@ -21,6 +21,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import pickle
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
@@ -55,7 +56,9 @@ class DeferredWriter:
     def submit(self, job: Any) -> None:
         if self._job is not None:
             raise RuntimeError("wait() for the chunk in flight first")
-        self._job = job
+        # a copy made as the process writer gets it (pickled): what the resolving side does next
+        # cannot reach the chunk in flight, and the pickling itself is tested
+        self._job = pickle.loads(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))  # noqa: S301 - our own bytes
 
     def wait(self) -> tuple[dict[str, float], dict[int, int]] | None:
         if self._job is None:
