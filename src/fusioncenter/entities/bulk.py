@@ -123,8 +123,9 @@ class Resolved:
         return Pending(dict(blocks), {eid: p.entity for eid, p in self.known.items() if p.changed}, horizon)
 
     def for_writer(self) -> Resolved:
-        """A copy without what only resolution needs (entities left unchanged, thawed profiles): the
-        import pipeline sends this to its writer process, and the difference is most of the bytes."""
+        """A copy without the entities left unchanged (only resolution needed them) and without the
+        records (the job carries them): the import pipeline sends this to its writer process, and
+        the unchanged entities were most of the bytes."""
         known = {eid: p for eid, p in self.known.items() if p.changed}
         return replace(self, known=known, records=[])  # the job carries the records (`write`'s `records`)
 
@@ -283,7 +284,7 @@ def write(resolved: Resolved, org_id: int | None = None, *, earlier: dict[int, i
     insert(Mention, mentions, columns=("id", "entity_id", "entity_type", "source_type", "source_id", "field",
                                        "raw_value", "normalized", "attributes", "source_organization_id",
                                        "observed_at", "how", "match", "created_at"))
-    decisions = []
+    decisions = []  # below, m[0] is a mention's id and m[1] its entity's
     for (ri, *_values, eid, how, _explanation), m in zip(resolved.placed, mentions, strict=True):
         p = known.get(eid)
         if how != NEW and (p is None or not p.new or p.first_record != ri):
