@@ -30,7 +30,8 @@ from fusioncenter.core.roles import Role
 from . import normalize as nz
 from . import registry
 from .fastinsert import insert, reserve_ids
-from .models import SearchDocument, Watch
+from .models import BlockingKey, Entity, SearchDocument, Watch
+from .schema import MentionInput, is_probabilistic, normalize_mention, types
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
 HL_START, HL_END = "\x02", "\x03"
@@ -62,9 +63,6 @@ def named_entities(q: str) -> QuerySet:
     Read off the matcher's blocking keys (indexed by key), not off the mentions' normalized values:
     an index on those cost every imported mention a write into a B-tree in random order (measured
     in docs/entities.md), and they served this lookup only."""
-    from .models import BlockingKey, Entity
-    from .schema import MentionInput, is_probabilistic, normalize_mention, types
-
     keys: set[str] = set()
     people: list[tuple[str, str, list[str]]] = []  # (type, display name, keys)
     for entity_type in types():
@@ -83,8 +81,8 @@ def named_entities(q: str) -> QuerySet:
         people += [(entity_type, form.display[:300], [k[:200] for k in form.keys]) for form in forms]
     ids = set(BlockingKey.objects.filter(key__in=sorted(keys)).values_list("entity_id", flat=True)[:NAMED_LIMIT])
     for entity_type, display, person_keys in people:
-        # the key's members first (its index), then their names: one query, in that order, whatever
-        # the planner thinks of the entity table (a join let SQLite scan it: 2 s at a million)
+        # the names' key members as a subquery, then their display names: written as a join, the
+        # query let SQLite scan the entity table instead (2 s at a million imported rows)
         members = BlockingKey.objects.filter(key__in=person_keys).values("entity_id")
         ids.update(Entity.objects.filter(pk__in=members, type=entity_type, display=display)
                    .values_list("pk", flat=True)[:NAMED_LIMIT])
