@@ -32,7 +32,8 @@ def ours(records: list[dict], thresholds: list[float]) -> list[dict]:
     t_prep = time.perf_counter() - started
     pairs = sorted(matching.candidate_pairs(prepared))
     model = matching.train(matching.PersonModel(), prepared, pairs)
-    scored = [(i, j, model.score(prepared[i], prepared[j])) for i, j in pairs]
+    score = model.scorer()
+    scored = [(i, j, score(prepared[i], prepared[j])) for i, j in pairs]
     t_score = time.perf_counter() - started
     out = []
     for th in thresholds:

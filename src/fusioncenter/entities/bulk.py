@@ -127,7 +127,7 @@ class Resolved:
         records (the job carries them): the import pipeline sends this to its writer process, and
         the unchanged entities were most of the bytes."""
         known = {eid: p for eid, p in self.known.items() if p.changed}
-        return replace(self, known=known, records=[])  # the job carries the records (`write`'s `records`)
+        return replace(self, known=known, records=[])
 
 
 def resolve(records: list[Any], *, pending: Pending | None = None,

@@ -101,8 +101,6 @@ def rank(keys: Iterable[str], blocks: dict[str, Iterable[int]], limit: int = MAX
     if exclude or only is not None:
         for eid in [e for e in shared if e in exclude or (only is not None and e not in only)]:
             del shared[eid]
-    if len(shared) <= limit:
-        return sorted(shared, key=lambda e: (-shared[e], *newest_first(e)))
     groups: dict[int, list[int]] = defaultdict(list)
     for eid, n in shared.items():
         groups[n].append(eid)

@@ -265,8 +265,8 @@ VARYING = ("row_number", "partner_id", "data", "observed_at")  # a PartnerRecord
 def _record(common: dict[str, Any], values: tuple) -> PartnerRecord:
     """An unsaved PartnerRecord built as unpickling builds one, without `Model.__init__`: an import
     makes a million, and __init__, which goes through every field, cost the resolving process
-    1.6 s per 50,000 records under the profiler. `common`: the attributes of a record built the usual way for the
-    batch (`_common`); `values`: the VARYING ones."""
+    1.6 s per 50,000 records under the profiler. `common`: the attributes of a record built the
+    usual way for the batch (`_common`); `values`: the VARYING ones."""
     record = PartnerRecord.__new__(PartnerRecord)
     record.__dict__.update(common)
     record.__dict__.update(zip(VARYING, values, strict=True))

@@ -261,6 +261,8 @@ class PersonModel:
         return max(freq, self.tf_floor) if freq else None
 
     def score(self, a: dict, b: dict) -> float:
+        """One pair's weight. To score many pairs, make one `scorer()` and call it: this makes one
+        per call."""
         return self.scorer()(a, b)
 
     def scorer(self) -> Callable[[dict, dict], float]:
