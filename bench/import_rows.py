@@ -147,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({"bench": "import", "database": connection.vendor, "rows": n, "seconds": round(seconds, 1),
                       "rows_per_second": round(n / seconds, 1), "python_cpu_seconds": round(cpu, 1),
                       "writer_process_cpu_seconds": round(writer_cpu, 1),
+                      # peak resident memory (Linux reports kB); the writer is this process's largest child
+                      "resolving_process_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+                      "writer_process_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024,
                       "imported": batch.imported, "rejected": batch.rejected, "entities": Entity.objects.count(),
                       "load_average": os.getloadavg()[0]}), flush=True)
 

@@ -37,12 +37,11 @@ def make_csv(people: int = PEOPLE, seed: int = 31) -> bytes:
 def signature(batch_id: int) -> dict[str, Any]:
     """What an import made, without ids: which mentions share an entity (by row and field), the
     decisions, links, keys and search documents; two imports of one file compare equal on it."""
-    from fusioncenter.entities import registry
+    from fusioncenter.entities import links, registry
     from fusioncenter.entities.models import (
         BlockingKey,
         Entity,
         ImportBatch,
-        Link,
         MatchDecision,
         Mention,
         PartnerRecord,
@@ -58,7 +57,8 @@ def signature(batch_id: int) -> dict[str, Any]:
     decisions = Counter(f"{k}:{s}" for k, s in MatchDecision.objects.values_list("kind", "status"))
     batch = ImportBatch.objects.get(pk=batch_id)
     return {"partition": sorted(sorted(g) for g in groups.values()), "decisions": dict(sorted(decisions.items())),
-            "links": Link.objects.count(), "keys": BlockingKey.objects.count(),
+            "links": len(links.touching(Entity.objects.values_list("pk", flat=True))),
+            "keys": BlockingKey.objects.count(),
             "entities": Entity.objects.filter(merged_into__isnull=True).count(),
             "documents": SearchDocument.objects.filter(source_type=label).count(),
             "batch": [batch.status, batch.total, batch.processed, batch.imported, batch.rejected]}

@@ -76,7 +76,7 @@ def test_rows_as_tuples_with_columns_and_json_encoded_beforehand():
                                      fastinsert.encode({"dob": "1980-01-02"}), "new",
                                      fastinsert.encode({"match_weight": 7.5, "comparisons": []}))],
                           columns=("entity_id", "entity_type", "source_type", "source_id", "field", "raw_value",
-                                   "normalized", "attributes", "how", "match"))
+                                   "normalized", "attributes", "how", "match"), encoded=("attributes", "match"))
     e = Entity.objects.get(pk=eid)
     assert e.display == "Ann Lee" and e.keys == {} and e.profile == []
     m = Mention.objects.get(entity_id=eid)

@@ -49,6 +49,42 @@ def test_pending_keys_join_a_block_as_the_database_will_hold_them():
     assert 1000 - candidates.BLOCK_CAP + 1 not in many["person|c"]  # the oldest falls off the cap
 
 
+def test_the_import_memory_keeps_each_block_in_order_and_capped():
+    """`bulk.Pending` keeps a block as `candidates.lookup` returns it: newest first for person keys
+    (the entity made last at the front), oldest first for exact keys, never more than BLOCK_CAP;
+    a stored entity that gains a key takes its place by id."""
+    cap = candidates.BLOCK_CAP
+    newest: dict[str, list[int]] = {}
+    oldest: dict[str, list[int]] = {}
+    for eid in range(-1, -cap - 6, -1):  # made in this order during an import, each the newest yet
+        bulk._join(newest, {"k"}, eid, newest=True)
+        bulk._join(oldest, {"k"}, eid, newest=False)
+    assert newest["k"] == list(range(-cap - 5, -5))  # the last made, latest first
+    assert oldest["k"] == list(range(-1, -cap - 1, -1))  # the first made keep their places
+    bulk._join(newest, {"k"}, 7, newest=True)  # a stored entity: older than any made during the import
+    assert 7 not in newest["k"] and len(newest["k"]) == cap
+    bulk._join(oldest, {"k"}, 7, newest=False)
+    assert oldest["k"][0] == 7 and oldest["k"][1:] == list(range(-1, -cap, -1))
+    some: dict[str, list[int]] = {"k": [-3, -1, 90, 40]}
+    bulk._join(some, {"k"}, 60, newest=True)
+    assert some["k"] == [-3, -1, 90, 60, 40]
+    bulk._join(some, {"k"}, 60, newest=True)
+    assert some["k"] == [-3, -1, 90, 60, 40]  # once
+
+
+def test_the_writer_notices_ids_someone_else_took():
+    state = bulk.WriteState(last={"entity": 10})
+    state.took("entity", [11, 12, 13])
+    assert not state.foreign
+    state.took("mention", [5, 6])  # a sequence seen for the first time: nothing to compare with
+    assert not state.foreign
+    state.took("entity", [15, 16])  # 14 went to someone else
+    assert state.foreign
+    state.foreign = False
+    state.took("mention", [7, 9])  # someone took 8 while these were reserved
+    assert state.foreign
+
+
 def test_the_pipelined_order_makes_what_the_serial_import_makes(make_user, make_org, monkeypatch):
     """Chunk N+1 is resolved before chunk N is written (the writer is deferred, in this process);
     the result is the serial import's, mention for mention."""
@@ -79,17 +115,83 @@ def test_the_pipelined_order_makes_what_the_serial_import_makes(make_user, make_
     assert any(max(r) - min(r) > CHUNK for r in rows_of)
 
 
+def _twice(user, org, writer_of):
+    """The file imported into an empty index, then again on top of it (every row meeting the
+    entities the first import made), in one transaction rolled back after; the second import's
+    signature."""
+    try:
+        with transaction.atomic():
+            _import(user, org)
+            second = signature(_import(user, org, writer=writer_of()).pk)
+            raise _Rollback
+    except _Rollback:
+        pass
+    return second
+
+
+def test_an_import_into_a_filled_index_makes_what_the_serial_import_makes(make_user, make_org):
+    """What was in the index before the import is read from the database (up to the horizon),
+    what the import made from memory; the two meet in the same blocks, as the serial import sees
+    them."""
+    analyst, org = make_user("analyst"), make_org("Sheriff (pipeline, filled)")
+    serial = _twice(analyst, org, lambda: None)
+    piped = _twice(analyst, org, lambda: pipeline.DeferredWriter(imports._store_chunk))
+    assert piped == serial and piped["batch"][0] == "done"
+    assert any("exact" in m or "probable" in m for g in piped["partition"] for m in g)
+
+
+def test_a_write_by_someone_else_during_the_import_is_seen_as_the_serial_import_sees_it(
+        make_user, make_org, monkeypatch, caplog):
+    """Another writer indexes a record while the import's third chunk is written: the writer
+    notices the gap it left in the sequences, the import reads the index again, and every later
+    row meets what the other writer made, exactly as in the serial import."""
+    from fusioncenter.entities import services
+
+    analyst, org = make_user("analyst"), make_org("Sheriff (pipeline, concurrent)")
+    real_write = imports._write_chunk
+
+    def with_a_foreign_write(calls: list):
+        def write(job, state):
+            calls.append(job)
+            if len(calls) == 3:  # someone else indexes a person who appears again further down the file
+                later = make_csv().decode().splitlines()
+                row = dict(zip(FIELDS, later[4 * CHUNK + 1].split(","), strict=False))
+                other = imports.start_import(analyst, org, "other.csv", make_csv(), "csv",
+                                             {f: f for f in FIELDS}, run=False)
+                record = PartnerRecord.objects.create(batch=other, row_number=1, data=row, tlp="amber",
+                                                      record_class="law_enforcement", owner_organization=org,
+                                                      center_id=org.center_id)
+                services.index_record(record, notify=False)
+            return real_write(job, state)
+        return write
+
+    outcomes = []
+    for writer_of in (lambda: None, lambda: pipeline.DeferredWriter(imports._store_chunk)):
+        calls: list = []
+        monkeypatch.setattr(imports, "_write_chunk", with_a_foreign_write(calls))
+        try:
+            with transaction.atomic():
+                outcomes.append(signature(_import(analyst, org, writer=writer_of()).pk))
+                raise _Rollback
+        except _Rollback:
+            pass
+        assert len(calls) > 4
+    serial, piped = outcomes
+    assert piped == serial
+    assert "the index changed under the import" in caplog.text
+
+
 def test_a_failed_chunk_is_reported_and_the_import_resumes(make_user, make_org):
     analyst, org = make_user("analyst"), make_org("Sheriff (pipeline failure)")
     calls = []
 
-    def failing(job, earlier):
+    def failing(job, memory):
         calls.append(job)
         if len(calls) == 3:  # the third chunk fails half-written: its transaction is rolled back
             with transaction.atomic():
-                imports._write_chunk(job, earlier)
+                imports._write_chunk(job, memory["state"])
                 raise OSError("disk full")
-        return imports._store_chunk(job, earlier)
+        return imports._store_chunk(job, memory)
 
     with pytest.raises(pipeline.WriterFailed, match="disk full"):
         _import(analyst, org, writer=pipeline.DeferredWriter(failing))

@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from fusioncenter.core.markings import TLP
 from fusioncenter.core.models import AuditEntry
 from fusioncenter.entities import access as eaccess
-from fusioncenter.entities import services
-from fusioncenter.entities.models import Entity, Link, MatchDecision, Mention
+from fusioncenter.entities import links, services
+from fusioncenter.entities.models import Entity, MatchDecision, Mention
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,8 @@ def test_same_plate_written_two_ways_is_one_entity_with_provenance(make_dossier,
     assert auto.status == "open"
     assert auto.why["comparisons"][0]["level"] == "same value after normalization"
     # the record's own entities are linked (co-mentioned)
-    assert Link.objects.filter(source_id=str(a.pk), type="co_mentioned").count() == 1
+    assert links.of_record("access_app.dossier", a.pk) == [tuple(sorted(
+        Mention.objects.filter(source_id=str(a.pk)).values_list("entity_id", flat=True)))]
     assert AuditEntry.objects.filter(action="entities.index", object_id=str(a.pk)).exists()
 
 
@@ -203,7 +204,7 @@ def test_purge_hook_forgets_the_record_everywhere(make_dossier):
         search.index_record(d)
     services.purge_hook("access_app.dossier", str(a.pk))
     assert not Mention.objects.filter(source_id=str(a.pk)).exists()
-    assert not Link.objects.filter(source_id=str(a.pk)).exists()
+    assert links.of_record("access_app.dossier", a.pk) == []
     assert not SearchDocument.objects.filter(source_id=str(a.pk)).exists()
     assert not Entity.objects.filter(type="phone").exists()
     assert Entity.objects.filter(type="vehicle").count() == 1

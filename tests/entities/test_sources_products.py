@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from fusioncenter.entities import search
+from fusioncenter.entities import links, search
 from fusioncenter.entities.models import Mention, SearchDocument
 from tests.products import conftest as product_fixtures
 from tests.products.conftest import organization_terms
@@ -62,8 +62,7 @@ def test_a_published_product_names_its_subjects_with_provenance(publish):
     assert person.observed_at == product.published_at
     # the record's entities are linked to each other, with the product as the link's source
     vehicle = by_field[("vehicle", "details.plate")].entity
-    assert vehicle.links_out.filter(source_type=LABEL).exists() or vehicle.links_in.filter(
-        source_type=LABEL).exists()
+    assert any(vehicle.pk in pair for pair in links.of_record(LABEL, product.pk))
     doc = SearchDocument.objects.get(source_type=LABEL, source_id=str(product.pk))
     assert product.number in doc.title and "dfl4471" in doc.keys.lower()
 

@@ -14,15 +14,15 @@ text) ...)` looks the same but SQLite runs it as a scan of the whole record tabl
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.db.models import QuerySet
 
 from fusioncenter.core import access
 
-from . import registry
-from .models import Entity, Link, Mention
+from . import links, registry
+from .models import Entity, Mention
 
 CHUNK = 900  # ids per IN (...), under SQLite's parameter limit
 
@@ -67,8 +67,11 @@ def visible_mentions(user: Any, queryset: QuerySet) -> QuerySet:
     return _filter(user, queryset)
 
 
-def visible_links(user: Any, queryset: QuerySet | None = None) -> QuerySet:
-    return _filter(user, queryset if queryset is not None else Link.objects.all())
+def visible_links(user: Any, ids: Collection[int], **filters: Any) -> list[links.Row]:
+    """The links touching entities `ids` (`links.touching`) whose record the user may see."""
+    rows = links.touching(ids, **filters)
+    ok = visible_pairs(user, ((label, sid) for _a, _b, _t, label, sid, _d in rows))
+    return [row for row in rows if (row[3], row[4]) in ok]
 
 
 def visible_entities(user: Any, queryset: QuerySet) -> QuerySet:

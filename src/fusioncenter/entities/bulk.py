@@ -5,7 +5,7 @@ partner's list of a million. Here a chunk of new records is resolved in memory (
 chunk's blocking keys are looked up at once (`candidates.lookup`, capped blocks), only the entities
 that rank among some mention's best candidates are read, once per chunk; new entities made in the
 chunk are matched by the rest of the chunk through an in-memory key map. `write` then stores
-entities, blocking keys, mentions, links and decisions with `fastinsert`. Same candidates,
+entities, blocking keys, mentions and decisions with `fastinsert`. Same candidates,
 thresholds, explanations and decisions as the one-record path.
 
 Resolving and writing are separate so that an import can resolve one chunk while another process
@@ -18,6 +18,7 @@ and the next chunk's `Pending` is renamed with them), so they sort as the newest
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections import defaultdict
 from collections.abc import Iterator
@@ -30,8 +31,8 @@ from django.db import connection
 from fusioncenter.core import clock
 
 from . import candidates, registry
-from .fastinsert import Encoded, encode, insert, reserve_ids, update_json
-from .models import BlockingKey, Entity, Link, MatchDecision, Mention
+from .fastinsert import encode, insert, last_id, reserve_ids, update_json
+from .models import BlockingKey, Entity, MatchDecision, Mention
 from .schema import MentionInput, Normalized, is_probabilistic, normalize_mention, thaw
 from .services import MATCH_THRESHOLD, PROFILE_SIZE, REVIEW_THRESHOLD, entity_keys, person_model
 
@@ -47,10 +48,11 @@ class _Entity:
     pk: int | None
     type: str
     display: str = ""
-    keys: dict[str, Any] = field(default_factory=dict)
+    # keys and profile are JSON text in what is sent to be written (`Resolved.for_writer`)
+    keys: dict[str, Any] | str = field(default_factory=dict)
     # as stored, and as compared: the matcher takes the mention's side thawed and reads a stored
     # profile's `formal` names as any collection (`matching._first_level`), so none is copied
-    profile: list[Any] = field(default_factory=list)
+    profile: list[Any] | str = field(default_factory=list)
 
     def __reduce__(self) -> tuple[type, tuple]:
         """Pickled as its values (the pipeline sends thousands a chunk): the state functions a
@@ -77,24 +79,84 @@ class _Pending:
 
 @dataclass
 class Pending:
-    """What a chunk that is resolved but not yet committed adds to the index.
+    """What an import has made or changed in the index since `horizon`, kept in memory.
 
-    The writer may commit it at any moment while the next chunk is resolved, so the database may
-    show its new entities too, under their real ids: entities above `horizon` (the newest id
-    committed before the chunk was sent) are left out of what is read, and come from here.
-    (Reads are not held in one snapshot instead: on SQLite an open snapshot stops the WAL from
-    ever restarting, and it grew by gigabytes.)"""
+    The entities the import makes are matched from here, not read back from the database: the
+    blocks they joined (at most BLOCK_CAP members each, kept as `candidates.lookup` would return
+    them) and the entities as they will be stored, under the ids below zero they were made with.
+    The database is read only up to `horizon` (the newest entity id committed when this began),
+    so nothing here is read twice, and it does not matter when the writer commits.
 
-    blocks: dict[str, list[int]]  # blocking key -> entities that gained it
+    Exact while the import is the index's only writer: whoever else writes takes ids from the
+    same sequences, the writer notices the gap (`WriteState.took`) and the import starts a new
+    `Pending` from the database (`imports._import_pipelined`). (Reads are not held in one
+    snapshot instead: on SQLite an open snapshot stops the WAL from ever restarting, and it grew
+    by gigabytes.)"""
+
+    blocks: dict[str, list[int]]  # blocking key -> entities that gained it, in block order, capped
     entities: dict[int, _Entity]  # entities made or changed, as they will be stored
     horizon: int | None = None
 
-    def rename(self, ids: dict[int, int]) -> Pending:
-        """The same, with entities made by the chunk before (now written) under their real ids."""
+    def absorb(self, resolved: Resolved) -> None:
+        """Add what the next chunk made or changed. Its entities are kept without what only their
+        first write needs (display, keys): an import keeps millions."""
+        for eid, p in resolved.known.items():
+            if not p.changed:
+                continue
+            self.entities[eid] = _Entity(p.entity.pk, p.entity.type, profile=p.entity.profile)
+            if p.keys:
+                _join(self.blocks, p.keys, eid, newest=is_probabilistic(p.entity.type))
+
+
+def _join(blocks: dict[str, list[int]], keys: set[str], eid: int, *, newest: bool) -> None:
+    """`eid` into each block of `keys`, in block order, at most BLOCK_CAP members (past the cap it
+    could never be returned). An entity made during the import is the newest yet: it goes first
+    (or last, oldest first) with no search."""
+    cap = candidates.BLOCK_CAP
+    order = candidates.newest_first if newest else candidates.oldest_first
+    for k in keys:
+        block = blocks.get(k)
+        if block is None:
+            blocks[k] = [eid]
+        elif newest and order(eid) < order(block[0]):
+            block.insert(0, eid)
+            del block[cap:]
+        elif not newest and order(eid) > order(block[-1]):
+            if len(block) < cap:
+                block.append(eid)
+        elif eid not in block:
+            bisect.insort(block, eid, key=order)
+            del block[cap:]
+
+
+@dataclass
+class WriteState:
+    """What the writer keeps over an import: the real ids of the entities made (by the ids below
+    zero they were resolved with), and the last id it took from each sequence others write with.
+
+    A gap between two of its reservations means someone else wrote to the index meanwhile (a
+    report indexed, an entity merged or split): the import's `Pending` may then be missing it, so
+    the chunk's answer says so (`foreign`) and the import reads the database afresh."""
+
+    ids: dict[int, int] = field(default_factory=dict)
+    last: dict[str, int] = field(default_factory=dict)
+    foreign: bool = False
+
+    def took(self, table: str, ids: list[int]) -> None:
         if not ids:
-            return self
-        return Pending({k: [ids.get(e, e) for e in v] for k, v in self.blocks.items()},
-                       {ids.get(e, e): ent for e, ent in self.entities.items()}, self.horizon)
+            return
+        before = self.last.get(table)
+        if (before is not None and ids[0] != before + 1) or ids[-1] - ids[0] != len(ids) - 1:
+            self.foreign = True
+        self.last[table] = ids[-1]
+
+
+WATCHED = {"entity": Entity, "mention": Mention, "decision": MatchDecision}  # the sequences WriteState watches
+
+
+def sequences() -> dict[str, int]:
+    """The last id taken from each watched sequence: where a writer's first reservations must follow."""
+    return {name: last_id(model) for name, model in WATCHED.items()}
 
 
 @dataclass
@@ -106,27 +168,30 @@ class Resolved:
     known: dict[int, _Pending]
     # one per mention, plain values (the pipeline sends them to its writer): (record index, entity
     # type, field, raw value, normalized value, attributes, entity id, how, explanation), the
-    # attributes and the explanation as JSON already (`fastinsert.Encoded`)
-    placed: list[tuple[int, str, str, str, str, Encoded, int, str, Encoded]]
-    suggestions: list[tuple[int, int, Encoded]]  # (placed index, candidate id, explanation)
+    # attributes and the explanation as JSON already (`fastinsert.encode`)
+    placed: list[tuple[int, str, str, str, str, str, int, str, str]]
+    suggestions: list[tuple[int, int, str]]  # (placed index, candidate id, explanation as JSON)
     rejected: int
     read: int
     compared: int
 
     def pending(self, horizon: int | None) -> Pending:
-        """What this chunk adds to the index, for resolving the next chunk before this one is written.
+        """What this chunk adds to the index, for resolving the next chunks before it is written.
         `horizon`: the newest entity id in the database before this chunk is sent to be written."""
-        blocks: dict[str, list[int]] = defaultdict(list)
-        for eid, p in self.known.items():
-            for k in p.keys:
-                blocks[k].append(eid)
-        return Pending(dict(blocks), {eid: p.entity for eid, p in self.known.items() if p.changed}, horizon)
+        out = Pending({}, {}, horizon)
+        out.absorb(self)
+        return out
 
     def for_writer(self) -> Resolved:
-        """A copy without the entities left unchanged (only resolution needed them) and without the
-        records (the job carries them): the import pipeline sends this to its writer process, and
-        the unchanged entities were most of the bytes."""
-        known = {eid: p for eid, p in self.known.items() if p.changed}
+        """What `write` takes: a copy without the entities left unchanged (only resolution needed
+        them) and without the records (the job carries them), the changed entities' keys and
+        profiles as JSON. The import pipeline sends this to its writer process: the unchanged
+        entities were most of the bytes, and nested profiles cost more to pickle and unpickle than
+        to encode here (once: the writer would encode them anyway)."""
+        known = {eid: _Pending(_Entity(p.entity.pk, p.entity.type, p.entity.display,
+                                       encode(p.entity.keys) if p.new else {}, encode(p.entity.profile)),
+                               p.new, p.first_record, p.keys, p.dirty)
+                 for eid, p in self.known.items() if p.changed}
         return replace(self, known=known, records=[])
 
 
@@ -148,12 +213,9 @@ def resolve(records: list[Any], *, pending: Pending | None = None,
                 rejected += 1
     prob_keys = {k for _, item, n in items if is_probabilistic(item.type) for k in n.keys}
     exact_keys = {k for _, item, n in items if not is_probabilistic(item.type) for k in n.keys}
-    blocks = {**candidates.lookup(exact_keys, newest=False), **candidates.lookup(prob_keys, newest=True)}
-    if pending and pending.horizon is not None:
-        horizon = pending.horizon
-        # most blocks hold nothing past it: `max` looks at each block in C, the filter only where needed
-        blocks = {k: kept for k, ids in blocks.items()
-                  if (kept := ids if max(ids) <= horizon else [e for e in ids if e <= horizon])}
+    horizon = pending.horizon if pending else None  # past it, what the import made comes from `pending`
+    blocks = {**candidates.lookup(exact_keys, newest=False, at_most=horizon),
+              **candidates.lookup(prob_keys, newest=True, at_most=horizon)}
     if pending:
         candidates.add_pending(blocks, pending.blocks, exact_keys, newest=False)
         candidates.add_pending(blocks, pending.blocks, prob_keys, newest=True)
@@ -176,8 +238,8 @@ def resolve(records: list[Any], *, pending: Pending | None = None,
         key_map[key] = loaded & ids  # set operations in C: blocks hold a hundred entities at a million rows
     model = person_model()
     score = model.scorer()
-    placed: list[tuple[int, str, str, str, str, Encoded, int, str, Encoded]] = []
-    suggestions: list[tuple[int, int, Encoded]] = []
+    placed: list[tuple[int, str, str, str, str, str, int, str, str]] = []
+    suggestions: list[tuple[int, int, str]] = []
     for ri, item, norm in items:
         keys = [k[:200] for k in norm.keys]
         # a blocking key names its type ("person|...", schema.check_schema), so a block holds
@@ -248,34 +310,41 @@ def _add(p: _Pending, eid: int, keys: list[str], norm: Normalized, key_map: dict
         p.dirty = True
 
 
-def write(resolved: Resolved, org_id: int | None = None, *, earlier: dict[int, int] | None = None,
+def write(resolved: Resolved, org_id: int | None = None, *, state: WriteState | None = None,
           records: list[Any] | None = None) -> tuple[dict[str, int], dict[int, int]]:
-    """Store a resolved chunk with `fastinsert` (ids reserved first, so rows can name each other).
-    `earlier`: real ids of the entities the chunk before made (this chunk may name them by their
-    temporary ids). `records`: the chunk's records, saved already, when `resolved` was sent
-    without them (`Resolved.for_writer`). Returns the counts and the real ids of the entities this
-    chunk made."""
+    """Store a resolved chunk (`Resolved.for_writer`) with `fastinsert` (ids reserved first, so rows
+    can name each other). `state`: the writer's memory over the import (the real ids of the
+    entities earlier chunks made, which this chunk may name by their temporary ids; the sequences'
+    last ids). `records`: the chunk's records, saved already (`Resolved.for_writer` leaves them out).
+    Returns the counts (`foreign`: someone else wrote to the index since the last chunk) and the
+    real ids of the entities this chunk made."""
     records = resolved.records if records is None else records
     label, known = resolved.label, resolved.known
     src = registry.mention_source(label)
-    earlier = earlier or {}
+    state = state or WriteState()
+    earlier = state.ids
     now = clock.now()
     new = [(eid, p) for eid, p in known.items() if p.new]
-    made = dict(zip((eid for eid, _ in new), reserve_ids(Entity, len(new)), strict=True))
+    entity_ids = reserve_ids(Entity, len(new))
+    state.took("entity", entity_ids)
+    made = dict(zip((eid for eid, _ in new), entity_ids, strict=True))
 
     def real(eid: int) -> int:
         return made.get(eid) or (eid if eid > 0 else earlier[eid])
 
     insert(Entity, ((made[eid], p.entity.type, p.entity.display, p.entity.keys, p.entity.profile, now, now)
                     for eid, p in new),
-           columns=("id", "type", "display", "keys", "profile", "created_at", "updated_at"))
-    update_json(Entity, "profile", {real(eid): p.entity.profile for eid, p in known.items() if not p.new and p.dirty})
+           columns=("id", "type", "display", "keys", "profile", "created_at", "updated_at"),
+           encoded=("keys", "profile"))
+    update_json(Entity, "profile", {real(eid): p.entity.profile for eid, p in known.items() if not p.new and p.dirty},
+                encoded=True)
     # keys of entities made here cannot exist yet; only those added to existing entities may meet a
     # row another writer (or the part of a block beyond the cap) already holds
     insert(BlockingKey, ((made[eid], k) for eid, p in new for k in sorted(p.keys)), columns=("entity_id", "key"))
     insert(BlockingKey, ((real(eid), k) for eid, p in known.items() if not p.new for k in sorted(p.keys)),
            columns=("entity_id", "key"), skip_conflicts=True)
     mention_ids = reserve_ids(Mention, len(resolved.placed))
+    state.took("mention", mention_ids)
     observed = [src.date(record) if src.date else None for record in records]
     mentions = [(mid, real(eid), etype, label, str(records[ri].pk), fld, raw, normalized, attributes,
                  org_id or getattr(records[ri], "owner_organization_id", None), observed[ri], how, explanation, now)
@@ -283,32 +352,26 @@ def write(resolved: Resolved, org_id: int | None = None, *, earlier: dict[int, i
                 in zip(resolved.placed, mention_ids, strict=True)]
     insert(Mention, mentions, columns=("id", "entity_id", "entity_type", "source_type", "source_id", "field",
                                        "raw_value", "normalized", "attributes", "source_organization_id",
-                                       "observed_at", "how", "match", "created_at"))
+                                       "observed_at", "how", "match", "created_at"), encoded=("attributes", "match"))
     decisions = []  # below, m[0] is a mention's id and m[1] its entity's
     for (ri, *_values, eid, how, _explanation), m in zip(resolved.placed, mentions, strict=True):
         p = known.get(eid)
         if how != NEW and (p is None or not p.new or p.first_record != ri):
-            decisions.append((MatchDecision.Kind.AUTO, m[1], None, m[0], {}))
+            decisions.append((MatchDecision.Kind.AUTO, m[1], None, m[0], "{}"))
     for index, candidate, explanation in resolved.suggestions:
         m = mentions[index]
         decisions.append((MatchDecision.Kind.SUGGESTION, real(candidate), m[1], m[0], explanation))
-    insert(MatchDecision, ((kind, entity, other, mention, explanation, MatchDecision.Status.OPEN, now)
-                           for kind, entity, other, mention, explanation in decisions),
-           columns=("kind", "entity_id", "other_id", "mention_id", "explanation", "status", "at"))
-    by_record: dict[int, set[int]] = defaultdict(set)
-    for (ri, *_rest), m in zip(resolved.placed, mentions, strict=True):
-        by_record[ri].add(m[1])
-    links = []
-    for ri, ents in by_record.items():
-        source_id, date = str(records[ri].pk), observed[ri]
-        ordered = sorted(ents)
-        links += [(a, b, "co_mentioned", label, source_id, date, now)
-                  for i, a in enumerate(ordered) for b in ordered[i + 1:]]
-    # the records are new to the index, so no link of theirs exists yet
-    insert(Link, links, columns=("from_entity_id", "to_entity_id", "type", "source_type", "source_id", "date",
-                                 "created_at"))
+    decision_ids = reserve_ids(MatchDecision, len(decisions))
+    state.took("decision", decision_ids)
+    insert(MatchDecision, ((did, kind, entity, other, mention, explanation, MatchDecision.Status.OPEN, now)
+                           for did, (kind, entity, other, mention, explanation) in zip(decision_ids, decisions,
+                                                                                        strict=True)),
+           columns=("id", "kind", "entity_id", "other_id", "mention_id", "explanation", "status", "at"),
+           encoded=("explanation",))
+    earlier.update(made)
+    foreign, state.foreign = state.foreign, False
     return ({"mentions": len(mentions), "rejected": resolved.rejected, "entities": len(new),
-             "entities_read": resolved.read, "comparisons": resolved.compared}, made)
+             "entities_read": resolved.read, "comparisons": resolved.compared, "foreign": int(foreign)}, made)
 
 
 def newest_entity_id() -> int:

@@ -32,17 +32,20 @@ MAX_CANDIDATES = 8  # compared in full, per mention
 PG_KEYS_PER_QUERY = 2000
 
 
-def lookup(keys: Iterable[str], *, newest: bool) -> dict[str, list[int]]:
+def lookup(keys: Iterable[str], *, newest: bool, at_most: int | None = None) -> dict[str, list[int]]:
     """key -> ids of entities holding it, for the keys in the index: at most BLOCK_CAP per key, the
-    newest (or the oldest) ones; the order within a list is not promised."""
+    newest (or the oldest) ones; the order within a list is not promised. `at_most`: only entities
+    with ids up to it (an import's `bulk.Pending.horizon`: what it made since comes from memory)."""
     wanted = sorted({k[:200] for k in keys})
     out: dict[str, list[int]] = {}
-    if not wanted:
+    if not wanted or at_most == 0:  # an index empty up to the bound has nothing to look up
         return out
     order = "DESC" if newest else "ASC"
+    bound = "" if at_most is None else f" AND entity_id <= {int(at_most)}"
     if connection.vendor == "postgresql":
         sql = ("SELECT k.key, b.entity_id FROM unnest(%s::varchar[]) AS k(key) CROSS JOIN LATERAL ("  # noqa: S608
-               f"SELECT entity_id FROM entities_blockingkey WHERE key = k.key ORDER BY entity_id {order} LIMIT %s) b")
+               f"SELECT entity_id FROM entities_blockingkey WHERE key = k.key{bound} "
+               f"ORDER BY entity_id {order} LIMIT %s) b")
         with connection.cursor() as cur:
             for i in range(0, len(wanted), PG_KEYS_PER_QUERY):
                 cur.execute(sql, [wanted[i:i + PG_KEYS_PER_QUERY], BLOCK_CAP])
@@ -53,7 +56,7 @@ def lookup(keys: Iterable[str], *, newest: bool) -> dict[str, list[int]]:
     # the block off the index in order, with no sort and no temporary table
     connection.ensure_connection()
     cur = connection.connection.cursor()
-    sql = f"SELECT entity_id FROM entities_blockingkey WHERE key = ? ORDER BY entity_id {order} LIMIT ?"  # noqa: S608
+    sql = f"SELECT entity_id FROM entities_blockingkey WHERE key = ?{bound} ORDER BY entity_id {order} LIMIT ?"  # noqa: S608
     try:
         for key in wanted:
             ids = [row[0] for row in cur.execute(sql, (key, BLOCK_CAP))]
@@ -77,14 +80,19 @@ def oldest_first(eid: int) -> tuple[bool, int]:
 
 def add_pending(blocks: dict[str, list[int]], pending: dict[str, list[int]], keys: Iterable[str], *,
                 newest: bool) -> None:
-    """Add to `blocks` (a `lookup` result) the entities that gained `keys` in a chunk not yet
-    committed (the import pipeline's chunk being written), keeping each block what `lookup` would
-    return once that chunk is committed: the BLOCK_CAP newest (or oldest) members."""
+    """Add to `blocks` (a `lookup` result) the entities that gained `keys` during an import and are
+    kept in its memory (`bulk.Pending`, whose blocks are in block order and capped already),
+    keeping each block what `lookup` would return with all of them committed: the BLOCK_CAP
+    newest (or oldest) members."""
     order = newest_first if newest else oldest_first
     for key in {k[:200] for k in keys}:
         extra = pending.get(key)
-        if extra:
-            blocks[key] = sorted({*blocks.get(key, ()), *extra}, key=order)[:BLOCK_CAP]
+        if not extra:
+            continue
+        stored = blocks.get(key)
+        # most blocks are only in memory (an import into an empty index: all of them); they are
+        # read as they are, not sorted again for every chunk
+        blocks[key] = sorted({*stored, *extra}, key=order)[:BLOCK_CAP] if stored else list(extra)
 
 
 def rank(keys: Iterable[str], blocks: dict[str, Iterable[int]], limit: int = MAX_CANDIDATES, *,

@@ -1,9 +1,10 @@
 """Link analysis over what a user may see: neighborhoods, shortest paths, GraphML/CSV, an SVG chart,
 and the records as points on the county map.
 
-Every edge is a `Link` whose source record passes `core.access` for the user, so a chart (and its
-export) never carries a connection the user could not have read in the records themselves, unlike
-a chart exported out of i2/iBase that leaves access control behind (anchors §7).
+Every edge is a link (`links`: a record naming both entities) whose record passes `core.access`
+for the user, so a chart (and its export) never carries a connection the user could not have read
+in the records themselves, unlike a chart exported out of i2/iBase that leaves access control
+behind (anchors §7).
 
 The chart grows in place: `neighborhood(..., expand=[ids])` adds each listed entity's own links to
 the chart, so an analyst follows a thread without losing the picture (the page's script asks for the
@@ -20,13 +21,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from django.db.models import Q
 from django.urls import reverse
 
 from fusioncenter.core import jurisdictions
 
 from . import access as eaccess
-from .models import Entity, Link
+from . import links
+from .models import Entity
 from .schema import label as type_label
 
 MAX_NODES = 60
@@ -40,15 +41,8 @@ class Graph:
     expanded: list[int] = field(default_factory=list)  # entities whose own links were added on request
 
 
-def _links(user: Any, ids: set[int], link_type: str = "", date_from=None, date_to=None):
-    qs = eaccess.visible_links(user, Link.objects.filter(Q(from_entity_id__in=ids) | Q(to_entity_id__in=ids)))
-    if link_type:
-        qs = qs.filter(type=link_type)
-    if date_from:
-        qs = qs.filter(date__date__gte=date_from)
-    if date_to:
-        qs = qs.filter(date__date__lte=date_to)
-    return qs.values_list("from_entity_id", "to_entity_id", "type", "source_type", "source_id", "date")
+def _links(user: Any, ids: set[int], link_type: str = "", date_from=None, date_to=None) -> list[links.Row]:
+    return eaccess.visible_links(user, ids, link_type=link_type, date_from=date_from, date_to=date_to)
 
 
 def _add_links(g: Graph, user: Any, frontier: set[int], seen: set[int], filters: dict[str, Any]) -> set[int]:

@@ -47,8 +47,6 @@ CHUNK = 2000  # rows per transaction and per progress step, at first
 LARGE_CHUNK = 6000  # ... as the import grows (`_chunk_size`)
 MAX_BYTES = 512 * 1024 * 1024
 MAX_ERRORS_KEPT = 10_000
-YOUNG_COLLECT_EVERY = 5  # chunks
-FULL_COLLECT_EVERY = 25  # chunks
 ANALYZE_FIRST = 4000  # rows imported before the first mid-import ANALYZE (then at each doubling)
 
 
@@ -182,11 +180,12 @@ def _collector_between_chunks() -> Iterator[None]:
     alive for the whole import) and each chunk's tens of thousands of objects again and again:
     about 40% of the import's time (measured at 100,000 rows on SQLite: 933 rows/s as it was,
     1,571 with collection off, 1,598 as here). The rows are frozen (never walked), automatic
-    collection is off for the import, and `_tidy` collects the young generations every
-    YOUNG_COLLECT_EVERY chunks, in full every FULL_COLLECT_EVERY, so cyclic garbage never
-    accumulates past a few chunks. Not after every chunk: a chunk leaves next to no cycles (none
-    found by 19 collections at 40,000 rows), and each collection walked the objects alive then
-    (68 ms a chunk, 6% of the resolving process once the writer had its own).
+    collection is off for the import, and `_tidy` freezes what each chunk left alive, without
+    walking it: chunks leave no cyclic garbage (none found by collections every 5 chunks of a
+    60,000-row import, in either process), while what they leave alive is the import's own
+    memory (`bulk.Pending`), which a collection would walk again each time (collections every 5
+    chunks, in full every 25, took 4.4 s of a 200,000-row import's 66 s). Whatever a chunk might
+    leave in a cycle is collected when the import ends and the collector is given back.
     """
     was_enabled = gc.isenabled()
     gc.freeze()
@@ -200,10 +199,8 @@ def _collector_between_chunks() -> Iterator[None]:
 
 
 def _tidy(chunk_number: int) -> None:
-    if chunk_number % FULL_COLLECT_EVERY == 0:
-        gc.collect(2)
-    elif chunk_number % YOUNG_COLLECT_EVERY == 0:
-        gc.collect(1)
+    """After each chunk (`_collector_between_chunks`); the number is the chunk's, for the writer's hook."""
+    gc.freeze()
 
 
 @contextlib.contextmanager
@@ -246,6 +243,9 @@ class ChunkJob:
     progress: dict[str, Any]
     analyze: bool = False
     common: dict[str, Any] = field(default_factory=dict)  # what every record of the batch has (`_record`)
+    # sent with the first chunk resolved from a new `bulk.Pending`: the sequences' last ids then,
+    # where the writer's reservations must continue unless someone else writes (`bulk.WriteState`)
+    expect: dict[str, int] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         """Sent to the writer process with the records as plain values: a model instance costs
@@ -283,18 +283,22 @@ def _common(batch: ImportBatch) -> dict[str, Any]:
     return {k: v for k, v in sample.__dict__.items() if k != "_state" and k not in VARYING}
 
 
-def _store_chunk(job: ChunkJob, earlier: dict[int, int]) -> tuple[dict[str, float], dict[int, int]]:
-    """The writer's work for one chunk, in one transaction (`pipeline`: in the writer process)."""
+def _store_chunk(job: ChunkJob, memory: dict[str, Any]) -> tuple[dict[str, float], dict[int, int]]:
+    """The writer's work for one chunk, in one transaction (`pipeline`: in the writer process).
+    `memory`: the writer's own, kept over the import (`bulk.WriteState`)."""
     began = time.perf_counter()
+    state = memory.setdefault("state", bulk.WriteState())
+    if job.expect is not None:
+        state.last.update(job.expect)
     with transaction.atomic():
-        stats, made = _write_chunk(job, earlier)
+        stats, made = _write_chunk(job, state)
     stats["write_seconds"] = round(time.perf_counter() - began, 3)  # how long SQLite's write lock was held
     if job.analyze:
         _analyze()
     return stats, made
 
 
-def _write_chunk(job: ChunkJob, earlier: dict[int, int]) -> tuple[dict[str, int], dict[int, int]]:
+def _write_chunk(job: ChunkJob, state: bulk.WriteState) -> tuple[dict[str, int], dict[int, int]]:
     records = job.records
     for record, pk in zip(records, fastinsert.reserve_ids(PartnerRecord, len(records)), strict=True):
         record.pk = record.id = pk
@@ -303,7 +307,7 @@ def _write_chunk(job: ChunkJob, earlier: dict[int, int]) -> tuple[dict[str, int]
     stats: dict[str, int] = {"mentions": 0, "rejected": 0, "entities": 0, "entities_read": 0, "comparisons": 0}
     made: dict[int, int] = {}
     if job.resolved is not None:
-        stats, made = bulk.write(job.resolved, job.org_id, earlier=earlier, records=records)
+        stats, made = bulk.write(job.resolved, job.org_id, state=state, records=records)
     search.index_records_bulk(records)
     ImportBatch.objects.filter(pk=job.batch_id).update(**job.progress)
     return stats, made
@@ -389,8 +393,8 @@ def _import_serially(batch: ImportBatch, rows: list[dict[str, Any]]) -> None:
     for number, job in enumerate(_chunks(batch, rows), start=1):
         began = time.perf_counter()
         with transaction.atomic():
-            job.resolved = bulk.resolve(job.records) if job.records else None
-            stats, _ = _write_chunk(job, {})
+            job.resolved = bulk.resolve(job.records).for_writer() if job.records else None
+            stats, _ = _write_chunk(job, bulk.WriteState())
         _log_chunk(batch, job, time.perf_counter() - began, stats)
         _tidy(number)
         if job.analyze:
@@ -399,19 +403,32 @@ def _import_serially(batch: ImportBatch, rows: list[dict[str, Any]]) -> None:
 
 def _import_pipelined(batch: ImportBatch, rows: list[dict[str, Any]],
                       writer: pipeline.DeferredWriter | pipeline.ProcessWriter) -> None:
-    """Chunk N+1 is resolved while the writer stores chunk N; N+1 sees N through `bulk.Pending`."""
+    """Chunk N+1 is resolved while the writer stores chunk N. What the import made since its
+    first chunk is matched from memory (`bulk.Pending`), the rest of the index read from the
+    database; when someone else writes to the index meanwhile, the writer's answer says so, and
+    the chunk at hand is resolved again from the database alone once nothing is in flight, with a
+    new `Pending` from there (`bulk.WriteState`)."""
     temp_ids = itertools.count(-1, -1)  # new entities' ids until written, unique over the import
     pending: bulk.Pending | None = None
     sent: ChunkJob | None = None
     began = time.perf_counter()
     for number, job in enumerate(_chunks(batch, rows), start=1):
         resolved = bulk.resolve(job.records, pending=pending, temp_ids=temp_ids) if job.records else None
-        done = writer.wait()  # the chunk before is committed: its new entities have their ids
+        done = writer.wait()  # the chunk before is committed
         if done and sent:
             now = time.perf_counter()
             _log_chunk(batch, sent, now - began, done[0])
             began = now
-        pending = resolved.pending(bulk.newest_entity_id()).rename(done[1] if done else {}) if resolved else None
+        if done and done[0].get("foreign"):
+            log.info("import: the index changed under the import; reading it again", extra={"batch": batch.pk})
+            pending = None
+            resolved = bulk.resolve(job.records, temp_ids=temp_ids) if job.records else None
+        if resolved is not None:
+            if pending is None:  # nothing in flight: the database holds all the import made so far
+                pending = resolved.pending(bulk.newest_entity_id())
+                job.expect = bulk.sequences()
+            else:
+                pending.absorb(resolved)
         job.resolved = resolved.for_writer() if resolved else None
         writer.submit(job)
         # only the counts are kept: the chunk's objects go before the collector runs, or it would walk them

@@ -1,4 +1,4 @@
-"""The entity index: entities, the mentions that support them, links, match decisions, watches.
+"""The entity index: entities, the mentions that support them (and link them: `links`), match decisions, watches.
 
 An entity holds no markings of its own. What a user may see of it is what they may see of the
 records that mention it: every page filters `Mention` through the source records with
@@ -82,25 +82,6 @@ class Mention(models.Model):
             models.Index(fields=["source_type", "source_id"]),
             models.Index(fields=["entity", "source_type", "source_id"]),
         ]
-
-
-class Link(models.Model):
-    """Two entities tied by a record (co-mentioned in it), with the record's date."""
-
-    # from_entity is indexed through the unique constraint's leading column; type is always read
-    # together with an entity, never alone
-    from_entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="links_out", db_index=False)
-    to_entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="links_in")
-    type = models.CharField(max_length=64)
-    source_type = models.CharField(max_length=100)
-    source_id = models.CharField(max_length=64)
-    date = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=clock.now)
-
-    class Meta:
-        indexes = [models.Index(fields=["source_type", "source_id"])]
-        constraints = [models.UniqueConstraint(fields=["from_entity", "to_entity", "source_type", "source_id"],
-                                               name="entities_link_once")]
 
 
 class MatchDecision(models.Model):

@@ -30,7 +30,9 @@ from django.db import connections
 
 log = logging.getLogger(__name__)
 
-Store = Callable[[Any, dict[int, int]], tuple[dict[str, float], dict[int, int]]]
+# store(job, memory) -> (counts, ids of what the chunk made); `memory` is the store's own, kept by
+# the writer from one chunk to the next
+Store = Callable[[Any, dict[str, Any]], tuple[dict[str, float], dict[int, int]]]
 
 
 class WriterFailed(RuntimeError):
@@ -45,7 +47,7 @@ class DeferredWriter:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._job: Any = None
-        self._earlier: dict[int, int] = {}
+        self._memory: dict[str, Any] = {}
 
     def __enter__(self) -> DeferredWriter:
         return self
@@ -65,10 +67,9 @@ class DeferredWriter:
             return None
         job, self._job = self._job, None
         try:
-            stats, self._earlier = self._store(job, self._earlier)
+            return self._store(job, self._memory)
         except Exception as exc:
             raise WriterFailed(f"{type(exc).__name__}: {exc}") from exc
-        return stats, self._earlier
 
 
 class ProcessWriter:
@@ -159,7 +160,7 @@ def _serve(conn: Any, store: Store, setup: Callable[[], None] | None,
     try:
         if setup:
             setup()
-        earlier: dict[int, int] = {}
+        memory: dict[str, Any] = {}
         number = 0
         while True:
             job = conn.recv()
@@ -167,13 +168,13 @@ def _serve(conn: Any, store: Store, setup: Callable[[], None] | None,
                 break
             number += 1
             try:
-                stats, earlier = store(job, earlier)
+                stats, made = store(job, memory)
             except Exception as exc:
                 log.exception("import writer: chunk failed")
                 conn.send(("error", f"{type(exc).__name__}: {exc}"))
                 status = 1
                 break
-            conn.send(("ok", stats, earlier))
+            conn.send(("ok", stats, made))
             del job  # before the collector runs (`after_each`), or it would walk the whole chunk
             if after_each:
                 after_each(number)

@@ -4,8 +4,8 @@
   exact types through their normalized keys, persons by Fellegi–Sunter over the candidates that
   share a DB-indexed blocking key. Milliseconds: one indexed lookup plus a few dozen comparisons.
 * `index_record(record)` extracts a registered record's mentions, resolves and stores them with
-  provenance, links the entities it names together, and (on commit) tells the owners of other
-  records that share an entity, and the watchers.
+  provenance (the mentions link the entities a record names: `links`), and (on commit) tells the
+  owners of other records that share an entity, and the watchers.
 * `confirm`, `reject`, `merge`, `split`, `undo`: analyst decisions, each audited and reversible
   (a merge keeps the merged entity's row and remembers which mentions moved).
 
@@ -20,14 +20,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 
 from fusioncenter.core import audit, clock
 from fusioncenter.core.roles import CENTER_WORKER_ROLES
 
 from . import access as eaccess
 from . import candidates, matching, registry
-from .models import BlockingKey, Entity, Link, MatchDecision, Mention
+from .models import BlockingKey, Entity, MatchDecision, Mention
 from .schema import MentionInput, Normalized, is_probabilistic, normalize_mention, thaw
 
 log = logging.getLogger(__name__)
@@ -224,7 +223,9 @@ def index_record(record: Any, actor: Any = "system", *, notify: bool = True, aud
             mention = _attach(item, norm, label, str(record.pk), org_id, observed)
             report.created.append(mention)
             mentions.append(mention)
-        _link_all(mentions, label, str(record.pk), observed)
+        # the record's date dates its links (`links`): kept mentions take a changed one
+        Mention.objects.filter(pk__in=[m.pk for m in mentions if m.observed_at != observed]).update(
+            observed_at=observed)
         if audit_entry:
             audit.record(actor, "entities.index", object_type=label, object_id=record.pk, detail={
                 "created": len(report.created), "kept": report.kept, "removed": report.removed,
@@ -269,15 +270,6 @@ def _drop_mention(mention: Mention) -> None:
         _rebuild(entity)
 
 
-def _link_all(mentions: list[Mention], label: str, source_id: str, observed: Any) -> None:
-    """Tie every pair of entities a record names (co-mentioned), once per record."""
-    Link.objects.filter(source_type=label, source_id=source_id).delete()
-    entities = sorted({m.entity_id for m in mentions})
-    rows = [Link(from_entity_id=a, to_entity_id=b, type="co_mentioned", source_type=label, source_id=source_id,
-                 date=observed) for i, a in enumerate(entities) for b in entities[i + 1:]]
-    Link.objects.bulk_create(rows, ignore_conflicts=True)
-
-
 def forget_if_indexed(label: str, source_id: Any) -> None:
     """`remove_record`, only when the record left something in the index or search (so a record that
     was never indexed, such as a draft, costs no audit entry); idempotent."""
@@ -290,7 +282,8 @@ def forget_if_indexed(label: str, source_id: Any) -> None:
 
 
 def remove_record(label: str, source_id: Any, actor: Any = "system") -> int:
-    """Forget a record (purge hook): its mentions, links, search document; entities left empty go too."""
+    """Forget a record (purge hook): its mentions (and so its links), search document; entities left
+    empty go too."""
     from .models import SearchDocument
 
     with transaction.atomic():
@@ -298,7 +291,6 @@ def remove_record(label: str, source_id: Any, actor: Any = "system") -> int:
         MatchDecision.objects.filter(mention__in=mentions).delete()
         for m in mentions:
             _drop_mention(m)
-        Link.objects.filter(source_type=label, source_id=str(source_id)).delete()
         SearchDocument.objects.filter(source_type=label, source_id=str(source_id)).delete()
         from . import search
 
@@ -381,10 +373,7 @@ def _merge(user: Any, source: Entity, target: Entity, reason: str, explanation: 
     if source.type != target.type:
         raise ValidationError({"other": ["Only entities of the same type can be merged."]}, code="type")
     moved = list(source.mentions.values_list("pk", flat=True))
-    source.mentions.update(entity=target)
-    Link.objects.filter(from_entity=source).update(from_entity=target)
-    Link.objects.filter(to_entity=source).update(to_entity=target)
-    Link.objects.filter(from_entity=target, to_entity=target).delete()
+    source.mentions.update(entity=target)  # its links follow its mentions (`links`)
     source.merged_into = target
     source.save(update_fields=["merged_into"])
     source.blocking_keys.all().delete()  # a merged entity is never a candidate: its keys must not fill a block
@@ -416,16 +405,7 @@ def _split(entity: Entity, mention_ids: list[int]) -> Entity:
     Mention.objects.filter(pk__in=[m.pk for m in mentions]).update(entity=new, how=Mention.How.ANALYST)
     _rebuild(new)
     _rebuild(entity)
-    _relink(entity)
-    _relink(new)
     return new
-
-
-def _relink(entity: Entity) -> None:
-    """Rebuild the links of the records that mention `entity` (after mentions moved between entities)."""
-    for label, sid in set(entity.mentions.values_list("source_type", "source_id")):
-        ms = list(Mention.objects.filter(source_type=label, source_id=sid))
-        _link_all(ms, label, sid, ms[0].observed_at if ms else None)
 
 
 def split(user: Any, entity_id: int, mention_ids: list[int], reason: str = "", source_address: str | None = None
@@ -465,8 +445,6 @@ def undo(user: Any, decision_id: int, reason: str = "", source_address: str | No
             source.save(update_fields=["merged_into"])
             _rebuild(source)
             _rebuild(d.entity)
-            _relink(source)
-            _relink(d.entity)
             _reopen(d.entity, source)
         elif d.kind == MatchDecision.Kind.SPLIT and d.other is not None:
             Mention.objects.filter(pk__in=d.moved, entity=d.other).update(entity=d.entity)
@@ -489,13 +467,12 @@ def undo(user: Any, decision_id: int, reason: str = "", source_address: str | No
 
 
 def _retire(gone: Entity, back_into: Entity) -> None:
-    """An entity emptied by an undo: kept as merged (so old links resolve), links moved back."""
-    Link.objects.filter(Q(from_entity=gone) | Q(to_entity=gone)).delete()
+    """An entity emptied by an undo: kept as merged (so old addresses of it resolve); its links
+    went back with its mentions."""
     gone.blocking_keys.all().delete()
     gone.merged_into = back_into
     gone.save(update_fields=["merged_into"])
     _rebuild(back_into)
-    _relink(back_into)
 
 
 def _reopen(entity: Entity, other: Entity) -> None:
