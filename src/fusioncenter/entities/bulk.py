@@ -9,11 +9,11 @@ entities, blocking keys, mentions and decisions with `fastinsert`. Same candidat
 thresholds, explanations and decisions as the one-record path.
 
 Resolving and writing are separate so that an import can resolve one chunk while another process
-writes the one before (`imports`, `pipeline`). The chunk being written is then not in the
-database yet, so resolution takes it from a `Pending` instead: the entities it made or changed
-and the blocking keys they gained, exactly what the database will hold once it commits. Entities
-made during an import have ids below zero until they are written (`write` returns the real ids,
-and the next chunk's `Pending` is renamed with them), so they sort as the newest, as they are.
+writes the one before (`imports`, `pipeline`). What the import made is then matched from memory
+(`Pending`: the entities it made or changed and the blocks they joined, exactly what the database
+holds or will hold once the chunk in flight commits), and the database is read only for what was
+there before. Entities made during an import keep ids below zero in the resolving process (the
+writer keeps their real ids: `WriteState`), so they sort as the newest, as they are.
 """
 
 from __future__ import annotations
@@ -198,8 +198,9 @@ class Resolved:
 def resolve(records: list[Any], *, pending: Pending | None = None,
             temp_ids: Iterator[int] | None = None) -> Resolved:
     """Match the mentions of `records` (new, registered, all of one type) against the index and each
-    other. `pending`: a chunk resolved before this one but not yet committed. `temp_ids`: where the
-    ids of new entities come from until they are written (below zero; one counter per import)."""
+    other. `pending`: what the import made or changed so far (the database is read up to its
+    horizon only). `temp_ids`: where the ids of new entities come from until they are written
+    (below zero; one counter per import)."""
     temp_ids = temp_ids or itertools.count(-1, -1)
     label = registry.label_of(records[0])
     src = registry.mention_source(label)
