@@ -181,6 +181,25 @@ def test_a_write_by_someone_else_during_the_import_is_seen_as_the_serial_import_
     assert "the index changed under the import" in caplog.text
 
 
+def test_an_import_whose_memory_is_full_starts_it_afresh_and_makes_the_same(make_user, make_org, monkeypatch):
+    """Past `imports.MEMORY_ENTITIES` the import forgets what it made and reads it from the database
+    from there on: the same result, with less memory."""
+    analyst, org = make_user("analyst"), make_org("Sheriff (pipeline, memory)")
+    try:
+        with transaction.atomic():
+            serial = signature(_import(analyst, org).pk)
+            raise _Rollback
+    except _Rollback:
+        pass
+    starts = []
+    real = bulk.newest_entity_id
+    monkeypatch.setattr(bulk, "newest_entity_id", lambda: starts.append(1) or real())
+    monkeypatch.setattr(imports, "MEMORY_ENTITIES", 300)
+    piped = signature(_import(analyst, org, writer=pipeline.DeferredWriter(imports._store_chunk)).pk)
+    assert len(starts) > 2  # started afresh more than once
+    assert piped == serial
+
+
 def test_a_failed_chunk_is_reported_and_the_import_resumes(make_user, make_org):
     analyst, org = make_user("analyst"), make_org("Sheriff (pipeline failure)")
     calls = []

@@ -48,6 +48,9 @@ LARGE_CHUNK = 6000  # ... as the import grows (`_chunk_size`)
 MAX_BYTES = 512 * 1024 * 1024
 MAX_ERRORS_KEPT = 10_000
 ANALYZE_FIRST = 4000  # rows imported before the first mid-import ANALYZE (then at each doubling)
+# entities an import keeps in memory (`bulk.Pending`, about 500 bytes each) before it starts its
+# memory afresh from the database: a million-row import makes two million
+MEMORY_ENTITIES = 4_000_000
 
 
 def _upload_dir() -> Path:
@@ -423,6 +426,8 @@ def _import_pipelined(batch: ImportBatch, rows: list[dict[str, Any]],
             log.info("import: the index changed under the import; reading it again", extra={"batch": batch.pk})
             pending = None
             resolved = bulk.resolve(job.records, temp_ids=temp_ids) if job.records else None
+        if pending is not None and len(pending.entities) > MEMORY_ENTITIES:
+            pending = None  # this chunk was resolved with it, and nothing is in flight: start afresh
         if resolved is not None:
             if pending is None:  # nothing in flight: the database holds all the import made so far
                 pending = resolved.pending(bulk.newest_entity_id())
