@@ -25,6 +25,18 @@ class _Rollback(Exception):
     pass
 
 
+def _rolled_back(make):
+    """What `make()` returns, made in a transaction rolled back after (the index left as it was)."""
+    out = None
+    try:
+        with transaction.atomic():
+            out = make()
+            raise _Rollback
+    except _Rollback:
+        pass
+    return out
+
+
 def _import(user, org, *, writer=None, chunk: int = CHUNK) -> ImportBatch:
     batch = imports.start_import(user, org, "gen.csv", make_csv(), "csv", {f: f for f in FIELDS}, run=False)
     imports.CHUNK, old = chunk, imports.CHUNK
@@ -89,12 +101,7 @@ def test_the_pipelined_order_makes_what_the_serial_import_makes(make_user, make_
     """Chunk N+1 is resolved before chunk N is written (the writer is deferred, in this process);
     the result is the serial import's, mention for mention."""
     analyst, org = make_user("analyst"), make_org("Sheriff (pipeline)")
-    try:
-        with transaction.atomic():
-            serial = signature(_import(analyst, org).pk)
-            raise _Rollback
-    except _Rollback:
-        pass
+    serial = _rolled_back(lambda: signature(_import(analyst, org).pk))
     seen = []
     real = bulk.resolve
 
@@ -119,14 +126,11 @@ def _twice(user, org, writer_of):
     """The file imported into an empty index, then again on top of it (every row meeting the
     entities the first import made), in one transaction rolled back after; the second import's
     signature."""
-    try:
-        with transaction.atomic():
-            _import(user, org)
-            second = signature(_import(user, org, writer=writer_of()).pk)
-            raise _Rollback
-    except _Rollback:
-        pass
-    return second
+    def both():
+        _import(user, org)
+        return signature(_import(user, org, writer=writer_of()).pk)
+
+    return _rolled_back(both)
 
 
 def test_an_import_into_a_filled_index_makes_what_the_serial_import_makes(make_user, make_org):
@@ -169,12 +173,7 @@ def test_a_write_by_someone_else_during_the_import_is_seen_as_the_serial_import_
     for writer_of in (lambda: None, lambda: pipeline.DeferredWriter(imports._store_chunk)):
         calls: list = []
         monkeypatch.setattr(imports, "_write_chunk", with_a_foreign_write(calls))
-        try:
-            with transaction.atomic():
-                outcomes.append(signature(_import(analyst, org, writer=writer_of()).pk))
-                raise _Rollback
-        except _Rollback:
-            pass
+        outcomes.append(_rolled_back(lambda w=writer_of: signature(_import(analyst, org, writer=w()).pk)))
         assert len(calls) > 4
     serial, piped = outcomes
     assert piped == serial
@@ -185,12 +184,7 @@ def test_an_import_whose_memory_is_full_starts_it_afresh_and_makes_the_same(make
     """Past `imports.MEMORY_ENTITIES` the import forgets what it made and reads it from the database
     from there on: the same result, with less memory."""
     analyst, org = make_user("analyst"), make_org("Sheriff (pipeline, memory)")
-    try:
-        with transaction.atomic():
-            serial = signature(_import(analyst, org).pk)
-            raise _Rollback
-    except _Rollback:
-        pass
+    serial = _rolled_back(lambda: signature(_import(analyst, org).pk))
     starts = []
     real = bulk.newest_entity_id
     monkeypatch.setattr(bulk, "newest_entity_id", lambda: starts.append(1) or real())
