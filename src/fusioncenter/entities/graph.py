@@ -26,7 +26,6 @@ from django.urls import reverse
 from fusioncenter.core import jurisdictions
 
 from . import access as eaccess
-from . import links
 from .models import Entity
 from .schema import label as type_label
 
@@ -41,14 +40,10 @@ class Graph:
     expanded: list[int] = field(default_factory=list)  # entities whose own links were added on request
 
 
-def _links(user: Any, ids: set[int], link_type: str = "", date_from=None, date_to=None) -> list[links.Row]:
-    return eaccess.visible_links(user, ids, link_type=link_type, date_from=date_from, date_to=date_to)
-
-
 def _add_links(g: Graph, user: Any, frontier: set[int], seen: set[int], filters: dict[str, Any]) -> set[int]:
     """Add the visible links touching `frontier`; return the entities newly reached."""
     nxt: set[int] = set()
-    for a, b, ltype, stype, sid, date in _links(user, frontier, **filters):
+    for a, b, ltype, stype, sid, date in eaccess.visible_links(user, frontier, **filters):
         if (a not in seen and len(seen) >= MAX_NODES) or (b not in seen and len(seen) >= MAX_NODES):
             continue  # keep the chart readable: an edge to a node that did not fit is left out
         key = (min(a, b), max(a, b))
@@ -110,7 +105,7 @@ def shortest_path(user: Any, a: int, b: int, max_depth: int = 6) -> list[int] | 
     frontier = {a}
     for _ in range(max_depth):
         nxt: set[int] = set()
-        for x, y, *_rest in _links(user, frontier):
+        for x, y, *_rest in eaccess.visible_links(user, frontier):
             for u, v in ((x, y), (y, x)):
                 if u in frontier and v not in parent:
                     parent[v] = u

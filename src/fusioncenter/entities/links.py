@@ -57,18 +57,17 @@ def touching(ids: Collection[int], *, link_type: str = "", date_from: dt.date | 
                 if observed is not None:
                     dated.setdefault((label, sid), observed)
     wanted = set(ids)
-    rows: list[Row] = []
-    for (label, sid), entities in sorted(named.items()):
-        ordered_entities = sorted(entities)
-        date = dated.get((label, sid))
-        rows += [(a, b, CO_MENTIONED, label, sid, date)
-                 for n, a in enumerate(ordered_entities) for b in ordered_entities[n + 1:]
-                 if a in wanted or b in wanted]
-    return rows
+    return [(a, b, CO_MENTIONED, label, sid, dated.get((label, sid)))
+            for (label, sid), entities in sorted(named.items()) for a, b in _pairs(entities)
+            if a in wanted or b in wanted]
 
 
 def of_record(label: str, source_id: Any) -> list[tuple[int, int]]:
     """The entity pairs (a < b) one record links."""
-    entities = sorted(set(Mention.objects.filter(source_type=label, source_id=str(source_id))
-                          .values_list("entity_id", flat=True)))
-    return [(a, b) for n, a in enumerate(entities) for b in entities[n + 1:]]
+    return _pairs(Mention.objects.filter(source_type=label, source_id=str(source_id))
+                  .values_list("entity_id", flat=True))
+
+
+def _pairs(entities: Collection[int]) -> list[tuple[int, int]]:
+    ordered = sorted(set(entities))
+    return [(a, b) for n, a in enumerate(ordered) for b in ordered[n + 1:]]
