@@ -150,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
                       # peak resident memory (Linux reports kB); the writer is this process's largest child
                       "resolving_process_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
                       "writer_process_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024,
+                      # the writer's transactions, commits included (wall time: the writer's share of the import)
+                      "write_transactions_seconds": round(sum(c[5] for c in chunks.chunks), 1),
                       "imported": batch.imported, "rejected": batch.rejected, "entities": Entity.objects.count(),
                       "load_average": os.getloadavg()[0]}), flush=True)
 

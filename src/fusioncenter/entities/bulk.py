@@ -30,7 +30,7 @@ from django.db import connection
 
 from fusioncenter.core import clock
 
-from . import candidates, registry
+from . import candidates, person_scorer, registry
 from .fastinsert import encode, insert, last_id, reserve_ids, update_json
 from .models import BlockingKey, Entity, MatchDecision, Mention
 from .schema import MentionInput, Normalized, is_probabilistic, normalize_mention, thaw
@@ -215,30 +215,30 @@ def resolve(records: list[Any], *, pending: Pending | None = None,
     prob_keys = {k for _, item, n in items if is_probabilistic(item.type) for k in n.keys}
     exact_keys = {k for _, item, n in items if not is_probabilistic(item.type) for k in n.keys}
     horizon = pending.horizon if pending else None  # past it, what the import made comes from `pending`
-    blocks = {**candidates.lookup(exact_keys, newest=False, at_most=horizon),
+    stored = {**candidates.lookup(exact_keys, newest=False, at_most=horizon),
               **candidates.lookup(prob_keys, newest=True, at_most=horizon)}
+    blocks = dict(stored)
     if pending:
         candidates.add_pending(blocks, pending.blocks, exact_keys, newest=False)
         candidates.add_pending(blocks, pending.blocks, prob_keys, newest=True)
-    # only the entities some mention could be compared with are read: for a person, the best
-    # ranked of its blocks (entities made or grown in this chunk can only push those down)
-    wanted: set[int] = set()
-    for _, item, norm in items:
-        if is_probabilistic(item.type):
-            wanted.update(candidates.rank(norm.keys, blocks))
-        else:
-            wanted.update(eid for k in norm.keys for eid in blocks.get(k[:200], ()))
     waiting = pending.entities if pending else {}
-    known = _load({e for e in wanted if e > 0 and e not in waiting})
-    known.update({e: _Pending(waiting[e], False, -1) for e in wanted if e in waiting})
-    read = len(known)
-    compared = 0
+    known = _load(_worth_reading(items, stored, blocks, waiting))
+    # the database's entities not read can never be compared (`_worth_reading`); every other block
+    # member is in memory, taken when first needed (`take`)
+    unread = {e for ids in stored.values() for e in ids if e not in waiting} - known.keys()
     key_map: dict[str, set[int]] = defaultdict(set)
-    loaded = known.keys()
     for key, ids in blocks.items():
-        key_map[key] = loaded & ids  # set operations in C: blocks hold a hundred entities at a million rows
+        key_map[key] = set(ids) - unread if key in stored else set(ids)  # set operations in C
+
+    def take(eid: int) -> _Pending:
+        p = known.get(eid)
+        if p is None:
+            p = known[eid] = _Pending(waiting[eid], False, -1)
+        return p
+
+    compared = 0
     model = person_model()
-    score = model.scorer()
+    against = person_scorer.matcher(model)
     placed: list[tuple[int, str, str, str, str, str, int, str, str]] = []
     suggestions: list[tuple[int, int, str]] = []
     for ri, item, norm in items:
@@ -254,12 +254,13 @@ def resolve(records: list[Any], *, pending: Pending | None = None,
                 {"comparison": keys[0].split(":", 1)[0], "level": "same value after normalization", "weight": None}]}
         elif probabilistic and any(key_map.get(k) for k in keys):
             me = thaw(norm.prepared or {})
+            best_of = against(me)
             scored = []
             for eid in candidates.rank(keys, key_map):
-                profiles = known[eid].entity.profile
+                profiles = take(eid).entity.profile
                 compared += len(profiles)
                 if profiles:
-                    weight, best = model.best(me, profiles, score)
+                    weight, best = best_of(profiles)
                     scored.append((weight, eid, best))
             scored.sort(key=lambda t: (-t[0], *candidates.oldest_first(t[1])))  # ties: the oldest, as exact
             # explained in full only where the explanation is kept: the match, or the suggestions
@@ -273,10 +274,33 @@ def resolve(records: list[Any], *, pending: Pending | None = None,
         if chosen is None:
             chosen = next(temp_ids)
             known[chosen] = _Pending(_new_entity(item.type, norm), True, ri)
-        _add(known[chosen], chosen, keys, norm, key_map)
+        _add(take(chosen), chosen, keys, norm, key_map)
         placed.append((ri, item.type, item.field[:64], str(item.value or norm.display)[:500], norm.normalized[:300],
                        encode(norm.attributes), chosen, how, encode(explanation)))
+    read = sum(1 for p in known.values() if not p.new)  # from the database or the import's memory
     return Resolved(records, label, known, placed, suggestions, rejected, read, compared)
+
+
+def _worth_reading(items: list[tuple[int, MentionInput, Normalized]], stored: dict[str, list[int]],
+                   blocks: dict[str, list[int]], waiting: dict[int, _Entity]) -> set[int]:
+    """The entities to read from the database: those of `stored` (its blocks, as looked up) not in
+    the import's memory (`waiting`) that some mention could be compared with. For a person, only
+    those ranking among its best in its blocks (`blocks`: with what the import made): entities made
+    or grown in this chunk can only push them down, and an entity ranked below them never reaches
+    the top (it gains no key, as no mention can choose it). Into an empty index nothing is stored,
+    and nothing ranked twice."""
+    wanted: set[int] = set()
+    if not stored:
+        return wanted
+    for _, item, norm in items:
+        keys = [k[:200] for k in norm.keys]
+        if not any(k in stored for k in keys):
+            continue
+        if is_probabilistic(item.type):
+            wanted.update(candidates.rank(keys, blocks))
+        else:
+            wanted.update(eid for k in keys for eid in blocks.get(k, ()))
+    return {e for e in wanted if e > 0 and e not in waiting}
 
 
 def _load(ids: set[int]) -> dict[int, _Pending]:

@@ -101,21 +101,34 @@ class MatchDecision(models.Model):
         REVERSED = "reversed", "Reversed"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DONE, db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DONE)
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="decisions")
-    other = models.ForeignKey(Entity, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    other = models.ForeignKey(Entity, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                              db_index=False)
     mention = models.ForeignKey(Mention, on_delete=models.CASCADE, null=True, blank=True, related_name="decisions")
     explanation = models.JSONField(default=dict, blank=True)
     moved = models.JSONField(default=list, blank=True, help_text="Mention ids moved, for undo.")
     reason = models.CharField(max_length=500, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+                                   related_name="+", db_index=False)
     at = models.DateTimeField(default=clock.now)
-    reverses = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reverses = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                 db_index=False)
     reversed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
+        # An import writes a decision for every automatic match (1.3 per row), with `other`,
+        # `decided_by` and `reverses` empty: those three are indexed only where set (what a delete's
+        # cascade looks up), and the review queue reads the open ones newest first off one index.
+        indexes = [
+            models.Index(fields=["status", "at"], name="entities_decision_status_at"),
+            models.Index(fields=["other"], name="entities_decision_other", condition=models.Q(other__isnull=False)),
+            models.Index(fields=["decided_by"], name="entities_decision_decided_by",
+                         condition=models.Q(decided_by__isnull=False)),
+            models.Index(fields=["reverses"], name="entities_decision_reverses",
+                         condition=models.Q(reverses__isnull=False)),
+        ]
 
     @property
     def why(self) -> dict:

@@ -25,7 +25,7 @@ from fusioncenter.core import audit, clock
 from fusioncenter.core.roles import CENTER_WORKER_ROLES
 
 from . import access as eaccess
-from . import candidates, matching, registry
+from . import candidates, matching, person_scorer, registry
 from .models import BlockingKey, Entity, MatchDecision, Mention
 from .schema import MentionInput, Normalized, is_probabilistic, normalize_mention, thaw
 
@@ -109,10 +109,10 @@ def resolve_mention(entity_type: str, value: str, attributes: dict[str, Any] | N
     model = person_model()
     me = thaw(norm.prepared or {})
     scored: list[tuple[float, Entity, dict[str, Any]]] = []
-    score = model.scorer()
+    best_of = person_scorer.matcher(model)(me)
     for entity in Entity.objects.filter(pk__in=ids, type=entity_type, merged_into__isnull=True):
         if entity.profile:
-            weight, best = model.best(me, [thaw(p) for p in entity.profile], score)
+            weight, best = best_of([thaw(p) for p in entity.profile])
             scored.append((weight, entity, best))
     scored.sort(key=lambda t: (-t[0], t[1].pk))
     if scored and scored[0][0] >= MATCH_THRESHOLD:
