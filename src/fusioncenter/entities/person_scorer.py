@@ -1,6 +1,6 @@
 """The person comparisons of `matching`, written out for one mention against many profiles.
 
-Why this exists: an import of a million rows scores about fifteen million (mention, profile) pairs,
+Why this exists: an import of a million rows scores about ten million (mention, profile) pairs,
 and `PersonModel.scorer` spends most of its 7 to 9 µs a pair calling eight level functions
 through a list, looking the mention's own values up again for every pair and building lists of
 levels and weights. Here the mention's side is prepared once (its date split, its phones' last
