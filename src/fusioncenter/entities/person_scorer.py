@@ -38,26 +38,18 @@ def matcher(model: matching.PersonModel) -> Callable[[dict], Best]:
     tables = [[comp.weight(level) for level in range(len(comp.m))] for comp in model.comparisons]
     t_first, t_last, t_dob, t_sex, t_phone, t_email, t_addr, t_dl = tables
     prior = model.prior_weight
-    by_value: dict[tuple[int, str], float] = {}
 
-    def exact(position: int, value: str) -> float:
-        """The exact level's weight for the mention's own value: its frequency's when known (`scorer`)."""
+    def exact(position: int, a: dict[str, Any]) -> float:
+        """The exact level's weight for the mention's own value: its term frequency's when the model
+        has one (`PersonModel._u_tf`, as `explain` weighs it)."""
         comp = model.comparisons[position]
-        table = model.frequencies.get(comp.tf_field) if comp.tf_field else None
-        if not table:
-            return tables[position][0]
-        got = by_value.get((position, value))
-        if got is None:
-            freq = table.get(value)
-            got = comp.weight(0, max(freq, model.tf_floor)) if freq else tables[position][0]
-            by_value[(position, value)] = got
-        return got
+        return comp.weight(0, model._u_tf(comp, 0, a))
 
     def against(a: dict[str, Any]) -> Best:
         af, al, ad, asx = a["first"], a["last"], a["dob"], a["sex"]
         a_formal, a_mid = a["formal"], (a["middle"].split() or [None])[0]
         af_short, al_len, al_sx = len(af) == 1, len(al), a["last_sx"]
-        w_first0, w_last0 = exact(0, af) if af else 0.0, exact(1, al) if al else 0.0
+        w_first0, w_last0 = exact(0, a) if af else 0.0, exact(1, a) if al else 0.0
         a_year, a_month, a_day, a_md = ad[:4], ad[5:7], ad[8:10], ad[5:]
         a_year_n = int(a_year) if ad else 0
         phones, emails = a["phones"], a["emails"]
