@@ -32,6 +32,25 @@ def pytest_collection_modifyitems(config, items):
         items[:] = kept
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request, tmp_path_factory):
+    """A run with browser tests puts the SQLite test database in a file, as the product does.
+
+    The default in-memory test database is one connection that the live server's request threads
+    share. Two requests at once (a form posted while the page's own fetch is in flight) then step on
+    each other's transactions and fail with "database table is locked" or a 400 for a lost session,
+    which no user of the file-backed product sees. A file gives each thread its own connection, with
+    the product's WAL mode and busy timeout.
+    """
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if not db["ENGINE"].endswith("sqlite3") or db.get("TEST", {}).get("NAME"):
+        return
+    if any(item.get_closest_marker("browser") for item in request.session.items):
+        db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("browser-db") / "test.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def _reset_clock():
     from fusioncenter.core import clock
