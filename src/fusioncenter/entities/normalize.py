@@ -142,7 +142,13 @@ def phone(value: str | None, region: str = "US") -> str | None:
     """E.164 (`+16085550134`), U.S. by default; None when it is not a possible number."""
     if not value:
         return None
-    text = str(value).strip()
+    return _phone(str(value).strip(), region)
+
+
+# An import normalizes a row's phone three times (the row's check, the person's profile, the phone's
+# own mention) and its e-mail as often, a chunk apart: cached, the second and third cost a lookup.
+@lru_cache(maxsize=65536)
+def _phone(text: str, region: str) -> str | None:
     if region == "US" and not text.startswith("+") or text.startswith("+1"):
         # Fast path for the common North American forms; anything else goes to phonenumbers.
         digits = re.sub(r"\D", "", text)
@@ -165,7 +171,12 @@ def email(value: str | None) -> str | None:
     """Lower case, trimmed, `mailto:` removed; None unless it looks like local@domain.tld."""
     if not value:
         return None
-    text = str(value).strip().lower()
+    return _email(str(value))
+
+
+@lru_cache(maxsize=65536)  # as `_phone`
+def _email(value: str) -> str | None:
+    text = value.strip().lower()
     if text.startswith("mailto:"):
         text = text[7:]
     return text if _EMAIL.match(text) else None

@@ -10,6 +10,9 @@ The contract, the same for both writers here:
 - `submit(job)` hands over a chunk (the caller has `wait`ed for the one before);
 - `wait()` returns the last chunk's result once it is committed, or raises `WriterFailed`.
 
+A chunk may be handed over as `Packed(job)`: pickled already, so the caller can pickle it while
+the chunk before is still being written, and the writer waits only for the bytes to arrive.
+
 At most one chunk is in flight. Between `submit` and `wait` the worker resolves the next chunk;
 the chunk being written may commit at any moment of that, so the resolution takes it from memory
 (`bulk.Pending`) and ignores what it made in the database (`Pending.horizon`).
@@ -23,6 +26,7 @@ import multiprocessing
 import os
 import pickle
 from collections.abc import Callable
+from multiprocessing.reduction import ForkingPickler
 from types import TracebackType
 from typing import Any
 
@@ -33,6 +37,16 @@ log = logging.getLogger(__name__)
 # store(job, memory) -> (counts, ids of what the chunk made); `memory` is the store's own, kept by
 # the writer from one chunk to the next
 Store = Callable[[Any, dict[str, Any]], tuple[dict[str, float], dict[int, int]]]
+
+
+class Packed:
+    """A job pickled as the writer process will read it (`Connection.recv` unpickles what
+    `Connection.send` pickled the same way)."""
+
+    __slots__ = ("payload",)
+
+    def __init__(self, job: Any) -> None:
+        self.payload = bytes(ForkingPickler.dumps(job, pickle.HIGHEST_PROTOCOL))
 
 
 class WriterFailed(RuntimeError):
@@ -60,7 +74,8 @@ class DeferredWriter:
             raise RuntimeError("wait() for the chunk in flight first")
         # a copy made as the process writer gets it (pickled): what the resolving side does next
         # cannot reach the chunk in flight, and the pickling itself is tested
-        self._job = pickle.loads(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))  # noqa: S301 - our own bytes
+        payload = job.payload if isinstance(job, Packed) else Packed(job).payload
+        self._job = pickle.loads(payload)  # noqa: S301 - our own bytes
 
     def wait(self) -> tuple[dict[str, float], dict[int, int]] | None:
         if self._job is None:
@@ -136,7 +151,10 @@ class ProcessWriter:
     def submit(self, job: Any) -> None:
         if self._busy:
             raise RuntimeError("wait() for the chunk in flight first")
-        self._conn.send(job)
+        if isinstance(job, Packed):
+            self._conn.send_bytes(job.payload)
+        else:
+            self._conn.send(job)
         self._busy = True
 
     def wait(self) -> tuple[dict[str, float], dict[int, int]] | None:
