@@ -60,7 +60,7 @@ if EMBEDDED:
 IMPORT_PIPELINE = _env_bool("FUSIONCENTER_IMPORT_PIPELINE", True)
 # The largest chunk an import writes in one transaction (entities.imports._chunk_size). Larger
 # chunks import faster, but on SQLite every other writer waits while one is written: at a million
-# rows, up to 3.8 s for 12,000 rows, 2.2 s for 6,000 (docs/entities.md, Bulk import).
+# rows, 3.6–3.9 s for 12,000 rows, 2.2 s for 6,000 (docs/entities.md, Bulk import).
 IMPORT_LARGE_CHUNK = int(os.environ.get("FUSIONCENTER_IMPORT_LARGE_CHUNK", "12000"))
 # The importer's SQLite page cache while it imports (entities.imports._large_page_cache), in MB.
 SQLITE_IMPORT_CACHE_MB = int(os.environ.get("FUSIONCENTER_SQLITE_IMPORT_CACHE_MB", "512"))
