@@ -151,10 +151,7 @@ class ProcessWriter:
     def submit(self, job: Any) -> None:
         if self._busy:
             raise RuntimeError("wait() for the chunk in flight first")
-        if isinstance(job, Packed):
-            self._conn.send_bytes(job.payload)
-        else:
-            self._conn.send(job)
+        self._conn.send_bytes((job if isinstance(job, Packed) else Packed(job)).payload)
         self._busy = True
 
     def wait(self) -> tuple[dict[str, float], dict[int, int]] | None:
