@@ -91,3 +91,17 @@ def test_dict_rows_may_leave_out_different_fields():
                                    {"id": ids[1], "type": "phone", "display": "b"}])
     a, b = Entity.objects.get(pk=ids[0]), Entity.objects.get(pk=ids[1])
     assert a.keys == {"phone": "1"} and b.keys == {} and b.display == "b"
+
+
+def test_json_updates_reach_exactly_the_rows_named():
+    a, b, c = (Entity.objects.create(type="person", display=n, profile=[[n]]) for n in ("a", "b", "c"))
+    stamp = Entity.objects.get(pk=c.pk).updated_at
+    tricky = [["o'brien", "zoë"], {"quote": 'say "hi"', "slash": "a\\b", "line": "1\n2"}]
+    with transaction.atomic():
+        fastinsert.update_json(Entity, "profile", {a.pk: tricky, b.pk: []})
+        fastinsert.update_json(Entity, "profile", {c.pk: fastinsert.encode([["c", "2"]])}, encoded=True)
+    rows = {e.pk: e for e in Entity.objects.filter(pk__in=[a.pk, b.pk, c.pk])}
+    assert rows[a.pk].profile == tricky and rows[b.pk].profile == [] and rows[c.pk].profile == [["c", "2"]]
+    assert rows[c.pk].updated_at > stamp
+    fastinsert.update_json(Entity, "profile", {})  # nothing to do, no statement
+    assert Entity.objects.get(pk=a.pk).profile == tricky
