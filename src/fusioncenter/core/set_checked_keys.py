@@ -15,8 +15,8 @@ statement, over the statement's rows as a set (transition tables):
 * the parent table, after DELETE, at the commit: no child row may still name a deleted row. This one
   stays row by row and deferred, like the constraint: deletes are rare, and Django's cascades do not
   order deletes along nullable keys (a mention may go before the decisions naming it), counting on
-  the check waiting for the commit. Under READ COMMITTED (the project's isolation level) its query sees every child
-  committed before the DELETE got its row lock, which covers the case above;
+  the check waiting for the commit. Under READ COMMITTED (the project's isolation level) its query
+  sees every child committed before the DELETE got its row lock, which covers the case above;
 * the parent table, before an UPDATE of its key: a referenced key may not change.
 
 A violation raises SQLSTATE 23503 (`foreign_key_violation`), as the constraint did, so callers see
@@ -143,7 +143,7 @@ def restore(schema_editor: Any, model: type[models.Model], field_name: str) -> N
 
 
 def installed(connection: Any, model: type[models.Model], field_name: str) -> bool:
-    """Whether `model.field_name` is checked per statement here (for tests and `doctor`-style checks)."""
+    """Whether `model.field_name` is checked per statement on this database (all four triggers there)."""
     if connection.vendor != "postgresql":
         return False
     stem = _name(model._meta.db_table, model._meta.get_field(field_name).column)
