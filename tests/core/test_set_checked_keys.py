@@ -80,9 +80,12 @@ def test_a_delete_or_a_new_key_that_would_leave_references_is_refused():
 
 
 def _connect() -> psycopg.Connection:
-    s = connection.settings_dict
-    return psycopg.connect(dbname=s["NAME"], user=s["USER"], host=s["HOST"] or None, port=s["PORT"] or None,
-                           password=s["PASSWORD"] or None)
+    """Another session on the test database, from Django's own connection parameters (as
+    `delivery.wake` opens its listener), with psycopg's plain cursors."""
+    params = connection.get_connection_params()
+    for django_only in ("cursor_factory", "context", "prepare_threshold"):
+        params.pop(django_only, None)
+    return psycopg.connect(**params)
 
 
 def _in_thread(fn) -> tuple[threading.Thread, list]:
