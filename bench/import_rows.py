@@ -7,8 +7,10 @@
 Generates fictional partner rows (`entities.synthetic`, with plates added), imports them through
 `entities.imports` exactly as the upload page does (the worker's `run_import`, with its writer
 process; `FUSIONCENTER_IMPORT_PIPELINE=0` for one process), and prints JSON: rows,
-seconds, rows/s, rejected rows, entities made; then the p50/p95 of `resolve_mention` for 200 new
-person mentions against the filled index (the incremental match).
+seconds, rows/s, rejected rows, entities made, with the machine's speed before and after
+(`calibration_seconds`) and, on PostgreSQL, the server settings that matter most; then the
+p50/p95 of `resolve_mention` for 200 new person mentions against the filled index (the
+incremental match).
 """
 
 from __future__ import annotations
@@ -103,6 +105,37 @@ class _ChunkLog(logging.Handler):
         return out
 
 
+def server_settings() -> dict[str, str]:
+    """The PostgreSQL settings a bulk import's speed depends on most (docs/configuration.md), printed
+    with the figures: the same code took 358 s on a server left at its defaults and 294 s on a tuned
+    one, on the same machine the same evening (docs/performance.md)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return {}
+    out = {}
+    with connection.cursor() as cur:
+        for name in ("shared_buffers", "max_wal_size", "checkpoint_timeout", "wal_compression"):
+            cur.execute(f"SHOW {name}")
+            out[name] = cur.fetchone()[0]
+    return out
+
+
+def calibration_seconds() -> float:
+    """A fixed pure-Python loop (3 million dict updates), timed: this machine's speed at the moment
+    of the run. Shared virtual machines vary by a factor of two from hour to hour, and within one
+    run too, so it is timed before and after the import, and figures from different runs are
+    compared only with these beside them (and the resolving process's CPU, which does the same work
+    in every run of the same code)."""
+    best = float("inf")
+    for _ in range(3):
+        t, d = time.perf_counter(), {}
+        for i in range(3_000_000):
+            d[i & 0xFFFF] = i
+        best = min(best, time.perf_counter() - t)
+    return round(best, 3)
+
+
 def quality(records: list[dict[str, str]], batch_id: int) -> dict[str, float]:
     """Pairwise precision, recall and F1 of the person entities the import resolved the rows to,
     against the generator's labels: the index path's quality, at the index's own size."""
@@ -140,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("fusioncenter.entities.imports").addHandler(chunks)
     logging.getLogger("fusioncenter.entities.imports").setLevel(logging.DEBUG)
     logging.getLogger("fusioncenter.entities.imports").propagate = False
+    calibration = calibration_seconds()
     t0, cpu0, child0 = time.perf_counter(), time.process_time(), _children_cpu()
     batch = imports.start_import(user, org, "bench.csv", content, "csv", mapping, run=False)
     batch = imports.run_import(batch.pk)
@@ -153,7 +187,9 @@ def main(argv: list[str] | None = None) -> int:
                       # the writer's transactions, commits included (wall time: the writer's share of the import)
                       "write_transactions_seconds": round(sum(c[5] for c in chunks.chunks), 1),
                       "imported": batch.imported, "rejected": batch.rejected, "entities": Entity.objects.count(),
-                      "load_average": os.getloadavg()[0]}), flush=True)
+                      "load_average": os.getloadavg()[0],
+                      "calibration_seconds": {"before": calibration, "after": calibration_seconds()},
+                      "server": server_settings()}), flush=True)
 
     print(json.dumps({"bench": "import_rate_by_size", "database": connection.vendor, "steps": chunks.steps()}),
           flush=True)

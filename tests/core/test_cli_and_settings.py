@@ -12,8 +12,8 @@ from fusioncenter.cli import build_parser, main
 from fusioncenter.core.models import ApiToken, User
 
 SUBCOMMANDS = [
-    "serve", "worker", "scheduler", "migrate", "load-reference-data", "setup", "createuser", "token", "audit", "demo",
-    "retention", "entities",
+    "serve", "worker", "scheduler", "migrate", "check", "load-reference-data", "setup", "createuser", "token", "audit",
+    "demo", "retention", "entities",
 ]
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import transaction
+from django.db import DataError, connection, transaction
 
 from fusioncenter.entities import fastinsert
-from fusioncenter.entities.models import BlockingKey, Entity, Mention
+from fusioncenter.entities.models import BlockingKey, Entity, MatchDecision, Mention
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -105,3 +105,35 @@ def test_json_updates_reach_exactly_the_rows_named():
     assert rows[c.pk].updated_at > stamp
     fastinsert.update_json(Entity, "profile", {})  # nothing to do, no statement
     assert Entity.objects.get(pk=a.pk).profile == tricky
+
+
+def test_values_reach_their_columns_as_given_whatever_the_copy_format():
+    """On PostgreSQL the rows go in COPY's binary format (each value in its column's own form), on
+    SQLite through executemany: a datetime without a time zone is UTC on both, as before; JSON keys
+    that are not strings, a choice (a str subclass) and empty references arrive as they were given."""
+    naive = dt.datetime(2026, 3, 4, 5, 6, 7)
+    with transaction.atomic():
+        [eid] = fastinsert.reserve_ids(Entity, 1)
+        fastinsert.insert(Entity, [(eid, "person", "Ann Lee", {1: "x"}, [["ann", "lee"]], naive, naive)],
+                          columns=("id", "type", "display", "keys", "profile", "created_at", "updated_at"))
+        fastinsert.insert(MatchDecision, [(MatchDecision.Kind.AUTO, eid, None, None, MatchDecision.Status.OPEN)],
+                          columns=("kind", "entity_id", "other_id", "mention_id", "status"))
+    e = Entity.objects.get(pk=eid)
+    assert e.created_at == naive.replace(tzinfo=dt.UTC) and e.updated_at == e.created_at
+    assert e.keys == {"1": "x"} and e.profile == [["ann", "lee"]]
+    d = MatchDecision.objects.get(entity_id=eid)
+    assert (d.kind, d.status, d.other_id, d.mention_id, d.explanation) == ("auto", "open", None, None, {})
+
+
+@pytest.mark.postgres
+def test_binary_copy_keeps_the_columns_checks_and_falls_back_to_text_where_it_must():
+    e = Entity.objects.create(type="phone", display="x")
+    with pytest.raises(DataError), transaction.atomic():  # varchar(64): checked as in the text format
+        fastinsert.insert(Mention, [(e.pk, "phone", "x.y", "1", "f" * 65, "608", "+1608", "new")],
+                          columns=("entity_id", "entity_type", "source_type", "source_id", "field", "raw_value",
+                                   "normalized", "how"))
+    assert not Mention.objects.filter(entity=e).exists()
+    assert fastinsert._binary_types("entities_mention", ["id", "attributes", "observed_at"]) is not None
+    with transaction.atomic(), connection.cursor() as cur:  # a type psycopg has no binary form for
+        cur.execute("CREATE TEMPORARY TABLE fastinsert_probe (id bigint, words tsvector) ON COMMIT DROP")
+        assert fastinsert._binary_types("fastinsert_probe", ["id", "words"]) is None

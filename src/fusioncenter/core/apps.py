@@ -19,6 +19,6 @@ class CoreConfig(AppConfig):
         home_panels.register(administration_panel, order=5)
         home_panels.register(account_panel, order=99)
 
-        from . import schedule, services
+        from . import schedule, server_settings, services  # noqa: F401 - server_settings registers its check
 
         schedule.register_daily("core.disable_idle_accounts", services.disable_idle_accounts)
