@@ -49,6 +49,9 @@ def reserve_ids(model: type[models.Model], n: int) -> list[int]:
 
 
 _SEQUENCES: dict[str, str] = {}
+# binary COPY: the types whose values `_binary_converter` prepares, and each table's column types
+JSONB, JSON, TIMESTAMPTZ = postgres.types["jsonb"].oid, postgres.types["json"].oid, postgres.types["timestamptz"].oid
+_TYPES: dict[tuple[str, str], dict[str, int]] = {}
 
 
 def _sequence(model: type[models.Model]) -> str:
@@ -86,12 +89,18 @@ def encode(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
+def _json_bytes(encoder: type[json.JSONEncoder] | None) -> Callable[[Any], bytes]:
+    """How `insert` writes a JSON field's value: with the field's own encoder if it has one, else
+    with orjson (the same JSON as json.dumps, several times faster)."""
+    if encoder is None:
+        return lambda v: orjson.dumps(v, option=orjson.OPT_NON_STR_KEYS)
+    return lambda v: json.dumps(v, cls=encoder, separators=(",", ":")).encode()
+
+
 def _converter(field: models.Field) -> Callable[[Any], Any] | None:
     if isinstance(field, models.JSONField):
-        encoder = field.encoder
-        if encoder is None:  # orjson writes the same JSON as json.dumps, several times faster
-            return lambda v: orjson.dumps(v, option=orjson.OPT_NON_STR_KEYS).decode()
-        return lambda v: json.dumps(v, cls=encoder, separators=(",", ":"))
+        dumps = _json_bytes(field.encoder)
+        return lambda v: dumps(v).decode()
     if _is_pg():
         return None  # psycopg adapts dates, times and booleans itself
     if isinstance(field, models.DateTimeField):
@@ -199,10 +208,6 @@ def insert(model: type[models.Model], rows: Iterable[dict[str, Any]] | Iterable[
     return len(data)
 
 
-JSONB, JSON, TIMESTAMPTZ = postgres.types["jsonb"].oid, postgres.types["json"].oid, postgres.types["timestamptz"].oid
-_TYPES: dict[tuple[str, str], dict[str, int]] = {}
-
-
 def _binary_types(table: str, columns: list[str]) -> list[int] | None:
     """The type of each column, for COPY in PostgreSQL's binary format; None when one of them has no
     binary form in psycopg (then the text format, as before).
@@ -238,10 +243,8 @@ def _binary_converter(field: models.Field, oid: int, *, encoded: bool) -> Callab
         head = b"\x01" if oid == JSONB else b""
         if encoded:
             return lambda v: head + v.encode()
-        if isinstance(field, models.JSONField) and field.encoder is None:
-            return lambda v: head + orjson.dumps(v, option=orjson.OPT_NON_STR_KEYS)
-        encoder = getattr(field, "encoder", None)
-        return lambda v: head + json.dumps(v, cls=encoder, separators=(",", ":")).encode()
+        dumps = _json_bytes(getattr(field, "encoder", None))
+        return lambda v: head + dumps(v)
     if oid == TIMESTAMPTZ:
         return lambda v: v if v.tzinfo is not None else v.replace(tzinfo=dt.UTC)
     return None
