@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -95,6 +96,27 @@ def test_the_writer_notices_ids_someone_else_took():
     state.foreign = False
     state.took("mention", [7, 9])  # someone took 8 while these were reserved
     assert state.foreign
+
+
+def test_a_chunk_sends_its_writer_only_what_it_changed_as_plain_values():
+    """An entity of the import's memory that a mention is compared with but not placed on stays
+    where it is (no copy of it is sent to be written); it still counts as read."""
+    first = bulk.resolve([PartnerRecord(row_number=2, partner_id="a", data={
+        "first_name": "Maria", "last_name": "Lopez", "dob": "1980-02-03"})])
+    made = first.placed[0][6]
+    pending = first.pending(horizon=0)
+    # another Maria Lopez, born thirty years earlier: the same name blocks, not the same person
+    second = bulk.resolve([PartnerRecord(row_number=3, partner_id="b", data={
+        "first_name": "Maria", "last_name": "Lopez", "dob": "1951-11-20"})],
+        pending=pending, temp_ids=iter(range(-2, -10, -1)))
+    placed = second.placed[0][6]
+    assert second.compared == 1 and second.read == 1
+    assert placed == -2 and made not in second.known
+    sent = second.for_writer()
+    assert [e[0] for e in sent.entities] == [placed]
+    assert all(type(e) is tuple for e in sent.entities)
+    wire = pickle.dumps(sent)
+    assert b"_Pending" not in wire and b"_Entity" not in wire
 
 
 def test_the_pipelined_order_makes_what_the_serial_import_makes(make_user, make_org, monkeypatch):

@@ -36,9 +36,12 @@ def lookup(keys: Iterable[str], *, newest: bool, at_most: int | None = None) -> 
     """key -> ids of entities holding it, for the keys in the index: at most BLOCK_CAP per key, the
     newest (or the oldest) ones; the order within a list is not promised. `at_most`: only entities
     with ids up to it (an import's `bulk.Pending.horizon`: what it made since comes from memory)."""
-    wanted = sorted({k[:200] for k in keys})
     out: dict[str, list[int]] = {}
-    if not wanted or at_most == 0:  # an index empty up to the bound has nothing to look up
+    if at_most == 0:
+        # nothing is stored up to the bound: every chunk of an import into an empty index but the first
+        return out
+    wanted = sorted({k[:200] for k in keys})
+    if not wanted:
         return out
     order = "DESC" if newest else "ASC"
     bound = "" if at_most is None else f" AND entity_id <= {int(at_most)}"

@@ -241,7 +241,7 @@ class ChunkJob:
     org_id: int
     rows: int
     records: list[PartnerRecord]
-    resolved: bulk.Resolved | None
+    resolved: bulk.ToWrite | None
     progress: dict[str, Any]
     analyze: bool = False
     common: dict[str, Any] = field(default_factory=dict)  # what every record of the batch has (`_record`)
@@ -316,7 +316,7 @@ def _write_chunk(job: ChunkJob, state: bulk.WriteState) -> tuple[dict[str, int],
     stats: dict[str, int] = {"mentions": 0, "rejected": 0, "entities": 0, "entities_read": 0, "comparisons": 0}
     made: dict[int, int] = {}
     if job.resolved is not None:
-        stats, made = bulk.write(job.resolved, job.org_id, state=state, records=records)
+        stats, made = bulk.write(job.resolved, records, job.org_id, state=state)
     search.index_records_bulk(records)
     ImportBatch.objects.filter(pk=job.batch_id).update(**job.progress)
     return stats, made

@@ -304,8 +304,13 @@ def date_of_birth(value: str | dt.date | None, today: dt.date | None = None) -> 
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = str(value).strip()
-    today = today or dt.date.today()
+    return _date_text(str(value).strip(), today or dt.date.today())
+
+
+@lru_cache(maxsize=65536)
+def _date_text(text: str, today: dt.date) -> dt.date | None:
+    """Cached (as `_phone`): an import checks each row's date of birth, then reads it again for its
+    person, and partner files repeat dates."""
     m = _ISO.match(text) or _US.match(text)
     if m:
         y, mo, d = (int(m["y"]), int(m["m"]), int(m["d"]))
