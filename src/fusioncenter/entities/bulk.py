@@ -153,9 +153,8 @@ def sequences() -> dict[str, int]:
 
 @dataclass
 class Resolved:
-    """A resolved chunk: what `write` stores."""
+    """A resolved chunk, as resolution left it (`for_writer`: what `write` stores)."""
 
-    records: list[Any]
     label: str
     known: dict[int, _Pending]
     # one per mention, plain values (the pipeline sends them to its writer): (record index, entity
@@ -302,7 +301,7 @@ def resolve(records: list[Any], *, pending: Pending | None = None,
                        encode(norm.attributes), chosen, how, explanation))
     # from the database or the import's memory
     read = sum(1 for p in known.values() if not p.new) + len(looked.difference(known))
-    return Resolved(records, label, known, placed, suggestions, rejected, read, compared)
+    return Resolved(label, known, placed, suggestions, rejected, read, compared)
 
 
 @functools.cache
