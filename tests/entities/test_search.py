@@ -110,3 +110,17 @@ def test_entities_a_query_names(make_dossier, make_org):
     assert named("Jennifer Kowalsky") == set()  # a sound-alike is the matcher's business, not a name
     assert named("acme drone club") == {"organization"}
     assert named("nothing of the kind") == set()
+
+
+@pytest.mark.parametrize(("value", "forms"), [
+    ("Jennifer Kowalski", ["jennifer kowalski"]),  # no digit: no plate or phone form
+    ("ABC-1234", ["abc 1234", "abc1234"]),
+    ("WI 12A 345", ["wi 12a 345", "12a345"]),  # the state is not part of the plate
+    ("(608) 555-0134", ["608 555 0134", "6085550134", "16085550134", "6085550134"]),
+    ("555-0134", ["555 0134", "5550134"]),  # seven digits, but no area code: not a phone
+    ("j.smith42@example.com", ["jsmith42 examplecom"]),
+    ("1HGCM82633A004352", ["1hgcm82633a004352"]),  # twelve digits, neither a plate nor a phone
+])
+def test_search_keys_of_a_value(value, forms):
+    """The forms a value is found by (`search.key_forms`): counting its digits first must not lose one."""
+    assert search.key_forms(value) == forms

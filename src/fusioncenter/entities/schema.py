@@ -123,7 +123,8 @@ def _person(value: str, attrs: dict[str, Any]) -> Normalized:
     if not (prepared["first"] or prepared["last"]):
         raise ValueError("A person needs at least a first or a last name.")
     prepared = {**prepared, "formal": sorted(prepared["formal"])}
-    keys = [f"person|{k}" for k in matching.blocking_keys(_thaw(prepared))]
+    # the keys only iterate the formal names, so the sorted list serves (no thawed copy to make)
+    keys = [f"person|{k}" for k in matching.blocking_keys(prepared)]
     display = matching.display_name(prepared)
     clean = {k: str(v) for k, v in raw.items() if k in matching.PERSON_FIELDS and v}
     return Normalized(keys, display, f"{prepared['last']} {prepared['first']}".strip(), clean, prepared)
