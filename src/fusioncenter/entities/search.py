@@ -93,6 +93,12 @@ def named_entities(q: str) -> QuerySet:
 # --- normal forms ---------------------------------------------------------------------------------
 
 
+def _digit_count(value: str) -> int:
+    """Decimal digits in `value`: what a plate form needs one of and a phone form seven of, for
+    the documents' keys and the query's alternatives alike."""
+    return len(_NOT_DIGIT.sub("", value))
+
+
 def key_forms(value: str) -> list[str]:
     """The normalized forms of one value: folded words, plate key, phone digits, e-mail.
 
@@ -104,7 +110,7 @@ def key_forms(value: str) -> list[str]:
     text = nz.fold(value)
     if text:
         out.append(text)
-    digits = len(_NOT_DIGIT.sub("", value))  # decimal digits, as the phone test has always counted them
+    digits = _digit_count(value)
     if not digits:
         return out
     p = nz.plate(value)
@@ -124,7 +130,7 @@ def _query_parts(q: str) -> tuple[list[str], list[str]]:
     if p and any(c.isdigit() for c in p[0]) and len(words) > 1:
         alternatives.append(p[0].lower())
     ph = nz.phone(q)
-    if ph and len(re.sub(r"\D", "", q)) >= 7:
+    if ph and _digit_count(q) >= 7:
         alternatives.append(ph.lstrip("+")[-10:])
     return words, alternatives
 
