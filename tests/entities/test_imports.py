@@ -170,7 +170,8 @@ def test_an_automatic_match_shows_its_mentions_explanation_stored_once(make_user
         imports.start_import(analyst, make_org("Sheriff (explanations)"), "list.csv", CSV, "csv", MAP)
     auto = MatchDecision.objects.get(kind="auto", mention__entity_type="person")
     assert auto.explanation == {}  # not copied
-    assert auto.why == auto.mention.match
+    assert set(auto.mention.match) == {"w", "p", "c"}  # kept short (`explanations`), shown in full
+    assert auto.why == auto.mention.why
     assert {p["comparison"] for p in auto.why["comparisons"]} >= {"first_name", "date_of_birth"}
     assert auto.why["match_weight"] >= 6
 

@@ -71,7 +71,7 @@ def test_person_resolved_probabilistically_with_explanation(make_dossier):
     assert entity_of(a, "person") == entity_of(b, "person") != entity_of(c, "person")
     m = Mention.objects.get(source_id=str(b.pk))
     assert m.how == "probable"
-    levels = {p["comparison"]: p["level"] for p in m.match["comparisons"]}
+    levels = {p["comparison"]: p["level"] for p in m.why["comparisons"]}
     assert levels["first_name"] == "nickname"
     assert levels["date_of_birth"] == "day and month swapped"
 

@@ -92,4 +92,4 @@ def entity(request: HttpRequest, entity_id: int):
         raise Http404
     return {"id": found.pk, "type": found.type, "display": found.display, "mentions": [
         {"id": m.pk, "source_type": m.source_type, "source_id": m.source_id, "field": m.field,
-         "raw_value": m.raw_value, "how": m.how, "match": m.match} for m in mentions]}
+         "raw_value": m.raw_value, "how": m.how, "match": m.why} for m in mentions]}

@@ -31,7 +31,7 @@ from django.db import connection
 
 from fusioncenter.core import clock
 
-from . import candidates, person_scorer, registry
+from . import candidates, explanations, person_scorer, registry
 from .fastinsert import encode, insert, last_id, reserve_ids, update_json
 from .models import BlockingKey, Entity, MatchDecision, Mention
 from .schema import MentionInput, Normalized, is_probabilistic, normalize_mention, thaw
@@ -288,11 +288,11 @@ def resolve(records: list[Any], *, pending: Pending | None = None,
             # explained in full only where the explanation is kept: the match, or the suggestions
             if scored and scored[0][0] >= MATCH_THRESHOLD:
                 chosen, how = scored[0][1], PROBABLE
-                explanation = encode(model.explain(me, scored[0][2]).as_dict())
+                explanation = encode(explanations.stored(model, me, scored[0][2]))
             else:
                 for w, eid, best in scored[:5]:
                     if w >= REVIEW_THRESHOLD:
-                        suggestions.append((len(placed), eid, encode(model.explain(me, best).as_dict())))
+                        suggestions.append((len(placed), eid, encode(explanations.stored(model, me, best))))
         if chosen is None:
             chosen = next(temp_ids)
             known[chosen] = _Pending(_new_entity(item.type, norm), True, ri)
@@ -307,8 +307,7 @@ def resolve(records: list[Any], *, pending: Pending | None = None,
 @functools.cache
 def _same_value(comparison: str) -> str:
     """An exact match's explanation, as JSON: the same for every mention of a kind, so made once."""
-    return encode({"match_weight": None, "probability": 1.0, "comparisons": [
-        {"comparison": comparison, "level": "same value after normalization", "weight": None}]})
+    return encode(explanations.same_value(comparison))
 
 
 def _worth_reading(items: list[tuple[int, MentionInput, Normalized]], stored: dict[str, list[int]],

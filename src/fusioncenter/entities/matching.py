@@ -220,6 +220,7 @@ def person_comparisons() -> list[Comparison]:
 
 
 HOUSEHOLD = frozenset({"phone", "address", "last_name"})
+NOT_COUNTED = " (not counted: given name and date of birth disagree)"  # the household rule, in a level
 
 # --- the model --------------------------------------------------------------------------------------
 
@@ -334,25 +335,40 @@ class PersonModel:
         and the date of birth *both* disagree, the household fields are shown but not counted.
         Without it a father and son at one address score as one person.
         """
+        total, weighed = self.weigh(a, b)
+        parts = []
+        if detail:
+            for comp, level, w, not_counted in weighed:
+                if level is None:
+                    parts.append({"comparison": comp.name, "level": "missing on one side", "weight": 0.0})
+                else:
+                    label = comp.labels[level]
+                    if not_counted:
+                        label = f"{label}{NOT_COUNTED}"
+                    parts.append({"comparison": comp.name, "level": label, "weight": round(w, 3)})
+        return Explanation(total, probability(total), parts)
+
+    def weigh(self, a: dict, b: dict) -> tuple[float, list[tuple[Comparison, int | None, float, bool]]]:
+        """The pair's total weight, and per comparison: its level (None: missing on one side), its
+        weight, and whether the household rule (`explain`) left it out. What `explain` shows and
+        what `explanations.stored` keeps, worked out in one place."""
         levels = [comp.level_of(a, b) for comp in self.comparisons]
         by_name = dict(zip(self._names, levels, strict=True))
         household_only = (by_name.get("first_name") == 4 and by_name.get("date_of_birth") in (None, 3, 4)) or (
             by_name.get("first_name") in (3, 4) and by_name.get("date_of_birth") == 4)
         total = self.prior_weight
-        parts = []
+        weighed = []
         for comp, level in zip(self.comparisons, levels, strict=True):
             if level is None:
-                if detail:
-                    parts.append({"comparison": comp.name, "level": "missing on one side", "weight": 0.0})
+                weighed.append((comp, None, 0.0, False))
                 continue
             w = comp.weight(level, self._u_tf(comp, level, a))
-            label = comp.labels[level]
-            if household_only and comp.name in HOUSEHOLD and w > 0:
-                w, label = 0.0, f"{label} (not counted: given name and date of birth disagree)"
+            not_counted = household_only and comp.name in HOUSEHOLD and w > 0
+            if not_counted:
+                w = 0.0
             total += w
-            if detail:
-                parts.append({"comparison": comp.name, "level": label, "weight": round(w, 3)})
-        return Explanation(total, probability(total), parts)
+            weighed.append((comp, level, w, not_counted))
+        return total, weighed
 
     @property
     def _names(self) -> list[str]:

@@ -15,6 +15,8 @@ from django.db import models
 from fusioncenter.core import clock
 from fusioncenter.core.models import MarkedRecord, Organization
 
+from . import explanations
+
 
 class Entity(models.Model):
     # not indexed: entities are read by id or through their blocking keys, and an index of nine
@@ -83,6 +85,11 @@ class Mention(models.Model):
             models.Index(fields=["entity", "source_type", "source_id"]),
         ]
 
+    @property
+    def why(self) -> dict:
+        """The explanation of this mention's match as shown: `match` keeps it short (`explanations`)."""
+        return explanations.full(self.match)
+
 
 class MatchDecision(models.Model):
     """A suggestion, an automatic match, or an analyst's decision; every one reversible."""
@@ -136,8 +143,8 @@ class MatchDecision(models.Model):
         same one (`Mention.match`), and a copy per decision made this table 905 MB at a million
         imported rows. Suggestions, analysts' decisions and rows written before keep theirs."""
         if self.explanation or self.mention_id is None:
-            return self.explanation
-        return self.mention.match
+            return explanations.full(self.explanation)
+        return self.mention.why
 
 
 class Watch(models.Model):

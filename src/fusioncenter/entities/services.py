@@ -25,7 +25,7 @@ from fusioncenter.core import audit, clock
 from fusioncenter.core.roles import CENTER_WORKER_ROLES
 
 from . import access as eaccess
-from . import candidates, matching, person_scorer, registry
+from . import candidates, explanations, matching, person_scorer, registry
 from .models import BlockingKey, Entity, MatchDecision, Mention
 from .schema import MentionInput, Normalized, is_probabilistic, normalize_mention, thaw
 
@@ -43,6 +43,7 @@ class Resolution:
     normalized: Normalized
     entity: Entity | None
     how: str
+    # as the index keeps them (`explanations`: `full` gives them as shown)
     explanation: dict[str, Any] = field(default_factory=dict)
     suggestions: list[tuple[Entity, dict[str, Any]]] = field(default_factory=list)
 
@@ -100,9 +101,7 @@ def resolve_mention(entity_type: str, value: str, attributes: dict[str, Any] | N
             return Resolution(norm, None, Mention.How.NEW)
         entity = _live(hit.entity)
         which = hit.key.split(":", 1)[0]
-        return Resolution(norm, entity, Mention.How.EXACT, {
-            "match_weight": None, "probability": 1.0,
-            "comparisons": [{"comparison": which, "level": "same value after normalization", "weight": None}]})
+        return Resolution(norm, entity, Mention.How.EXACT, explanations.same_value(which))
     # The candidates sharing the most blocking keys first: with common names a block holds hundreds
     # of entities, and comparing against all of them made the match grow with the index.
     ids = candidates.rank(norm.keys, candidates.lookup(norm.keys, newest=True), exclude=exclude)
@@ -116,8 +115,8 @@ def resolve_mention(entity_type: str, value: str, attributes: dict[str, Any] | N
             scored.append((weight, entity, best))
     scored.sort(key=lambda t: (-t[0], t[1].pk))
     if scored and scored[0][0] >= MATCH_THRESHOLD:
-        return Resolution(norm, scored[0][1], Mention.How.PROBABLE, model.explain(me, scored[0][2]).as_dict())
-    suggestions = [(e, model.explain(me, p).as_dict()) for w, e, p in scored if w >= REVIEW_THRESHOLD][:5]
+        return Resolution(norm, scored[0][1], Mention.How.PROBABLE, explanations.stored(model, me, scored[0][2]))
+    suggestions = [(e, explanations.stored(model, me, p)) for w, e, p in scored if w >= REVIEW_THRESHOLD][:5]
     return Resolution(norm, None, Mention.How.NEW, {}, suggestions)
 
 
