@@ -31,7 +31,6 @@ from typing import Any
 from . import matching
 
 SAME_VALUE = "same value after normalization"
-MISSING = "missing on one side"
 
 
 @functools.cache
@@ -78,7 +77,7 @@ def full(kept: dict[str, Any] | None) -> dict[str, Any]:
     for name, labels in _labels().items():
         got = have.get(name)
         if got is None:
-            parts.append({"comparison": name, "level": MISSING, "weight": 0.0})
+            parts.append({"comparison": name, "level": matching.MISSING, "weight": 0.0})
             continue
         level, weight = got[0], got[1]
         label = labels[level] if 0 <= level < len(labels) else f"level {level}"

@@ -221,6 +221,7 @@ def person_comparisons() -> list[Comparison]:
 
 HOUSEHOLD = frozenset({"phone", "address", "last_name"})
 NOT_COUNTED = " (not counted: given name and date of birth disagree)"  # the household rule, in a level
+MISSING = "missing on one side"  # the level shown for a comparison one side has no value for
 
 # --- the model --------------------------------------------------------------------------------------
 
@@ -340,7 +341,7 @@ class PersonModel:
         if detail:
             for comp, level, w, not_counted in weighed:
                 if level is None:
-                    parts.append({"comparison": comp.name, "level": "missing on one side", "weight": 0.0})
+                    parts.append({"comparison": comp.name, "level": MISSING, "weight": 0.0})
                 else:
                     label = comp.labels[level]
                     if not_counted:
