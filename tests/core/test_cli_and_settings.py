@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import subprocess
 import sys
 
@@ -87,6 +89,30 @@ def test_missing_secret_key_outside_embedded_mode_is_a_clear_error(tmp_path):
     )
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def _embedded(tmp_path, **extra: str) -> subprocess.CompletedProcess:
+    """Open the embedded database of a new data directory in a process of its own, as `make run` does."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "FUSIONCENTER_SQLITE_PATH")}
+    env.update(FUSIONCENTER_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="fusioncenter.settings", **extra)
+    code = "import django; django.setup(); from django.db import connection; connection.ensure_connection()"
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+
+
+def test_a_new_embedded_database_has_8_kb_pages_and_wal(tmp_path):
+    """The page size only applies before the file is in WAL mode: a new database gets both, in that order."""
+    assert _embedded(tmp_path).returncode == 0
+    with contextlib.closing(sqlite3.connect(tmp_path / "fusioncenter.sqlite3")) as db:
+        assert db.execute("PRAGMA page_size").fetchone()[0] == 8192
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_an_unusable_sqlite_page_size_is_a_clear_error(tmp_path):
+    """SQLite would ignore 5000 without a word; the platform refuses to start instead."""
+    result = _embedded(tmp_path, FUSIONCENTER_SQLITE_PAGE_SIZE="5000")
+    assert result.returncode != 0
+    assert "FUSIONCENTER_SQLITE_PAGE_SIZE='5000': a power of two from 512 to 65536" in result.stderr
+    assert not (tmp_path / "fusioncenter.sqlite3").exists()
 
 
 def test_debug_is_off_unless_asked(settings):

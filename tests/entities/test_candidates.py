@@ -93,3 +93,65 @@ def test_rank_agrees_with_its_definition_on_random_blocks():
                 shared[e] = shared.get(e, 0) + 1
         plain = sorted(shared, key=lambda e: (-shared[e], *candidates.newest_first(e)))[:limit]
         assert candidates.rank(keys, blocks, limit) == plain
+
+
+def _force_digest(key: str, like: str) -> None:
+    """Give the rows of `key` the digest of `like`: two keys sharing a digest, made on purpose."""
+    BlockingKey.objects.filter(key=key).update(digest=candidates.digest(like))
+
+
+def test_blocks_are_read_by_digest_which_every_save_sets_from_the_key():
+    (e,) = _block("plate:ABC1234", 1, "vehicle")
+    row = BlockingKey.objects.get(entity_id=e)
+    assert row.digest == candidates.digest("plate:ABC1234")
+    # pinned: the index stores these numbers, so the function may never change
+    assert candidates.digest("plate:ABC1234") == -3546659187865085050
+    assert candidates.digest("person|ly:S530:1980") == -1734444181856628726
+    assert candidates.lookup(["plate:ABC1234"], newest=False) == {"plate:ABC1234": [e]}
+    BlockingKey.objects.filter(pk=row.pk).update(digest=candidates.digest("plate:ZZZ9999"))
+    assert candidates.lookup(["plate:ABC1234"], newest=False) == {}  # read by digest, not by text
+
+
+def test_a_shared_digest_never_puts_a_mention_on_another_values_entity(make_dossier):
+    """Exact keys are checked against their text: a plate whose digest another plate's rows share is
+    a new entity, on the incremental path and in the search box alike."""
+    from fusioncenter.entities import search
+
+    services.index_record(make_dossier("plate=ABC-1234"))
+    plate = services.resolve_mention("vehicle", "ABC 1234").entity
+    assert plate is not None and list(search.named_entities("ABC1234")) == [plate]
+    _force_digest("plate:ABC1234", like="plate:XYZ9876")
+    assert candidates.lookup(["plate:XYZ9876"], newest=False) == {}
+    res = services.resolve_mention("vehicle", "XYZ 9876")
+    assert res.entity is None and res.how == "new"
+    assert not search.named_entities("XYZ9876").exists()
+
+
+def test_a_shared_digest_only_adds_a_candidate_to_a_persons_block():
+    """For a person the member of another key is one more candidate, scored like any other."""
+    ours = _block("person|ly:S530:1980", 2)
+    other = _block("person|ly:J520:1975", 1)
+    _force_digest("person|ly:J520:1975", like="person|ly:S530:1980")
+    got = candidates.lookup(["person|ly:S530:1980"], newest=True)
+    assert set(got["person|ly:S530:1980"]) == {*ours, *other}
+
+
+def test_the_migration_fills_the_digests_of_stored_keys():
+    """An index made before digests existed gets every key's, in batches (`0011_blocking_key_digest`)."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    migration = importlib.import_module("fusioncenter.entities.migrations.0011_blocking_key_digest")
+    ids = _block("person|ly:S530:1980", 3) + _block("plate:ABC1234", 2, "vehicle")
+    BlockingKey.objects.update(digest=0)
+    migration.BATCH, batch = 2, migration.BATCH  # several batches
+    try:
+        migration.fill(None, SimpleNamespace(connection=connection))
+    finally:
+        migration.BATCH = batch
+    assert {(r.key, r.digest) for r in BlockingKey.objects.filter(entity_id__in=ids)} == {
+        ("person|ly:S530:1980", candidates.digest("person|ly:S530:1980")),
+        ("plate:ABC1234", candidates.digest("plate:ABC1234"))}
+    assert set(candidates.lookup(["plate:ABC1234"], newest=False)["plate:ABC1234"]) == set(ids[3:])

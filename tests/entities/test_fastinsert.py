@@ -8,6 +8,7 @@ import pytest
 from django.db import DataError, connection, transaction
 
 from fusioncenter.entities import fastinsert
+from fusioncenter.entities.candidates import digest
 from fusioncenter.entities.models import BlockingKey, Entity, MatchDecision, Mention
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,12 +48,13 @@ def test_conflicts_skipped_only_when_asked():
     e = Entity.objects.create(type="phone", display="x")
     BlockingKey.objects.create(entity=e, key="phone:+16085550134")
     with transaction.atomic():
-        fastinsert.insert(BlockingKey, [{"entity_id": e.pk, "key": "phone:+16085550134"},
-                                        {"entity_id": e.pk, "key": "phone:+16085550135"}], skip_conflicts=True)
+        fastinsert.insert(BlockingKey, [{"entity_id": e.pk, "key": k, "digest": digest(k)}
+                                        for k in ("phone:+16085550134", "phone:+16085550135")], skip_conflicts=True)
     assert sorted(BlockingKey.objects.filter(entity=e).values_list("key", flat=True)) == [
         "phone:+16085550134", "phone:+16085550135"]
     with pytest.raises(Exception), transaction.atomic():  # noqa: B017, PT011 - the database's own error type
-        fastinsert.insert(BlockingKey, [{"entity_id": e.pk, "key": "phone:+16085550134"}])
+        fastinsert.insert(BlockingKey, [{"entity_id": e.pk, "key": "phone:+16085550134",
+                                         "digest": digest("phone:+16085550134")}])
     assert BlockingKey.objects.filter(entity=e).count() == 2
 
 

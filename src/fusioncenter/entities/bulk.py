@@ -392,9 +392,11 @@ def write(resolved: ToWrite, records: list[Any], org_id: int | None = None, *,
     update_json(Entity, "profile", {real(e[0]): e[4] for e in old if e[8]}, encoded=True)
     # keys of entities made here cannot exist yet; only those added to existing entities may meet a
     # row another writer (or the part of a block beyond the cap) already holds
-    insert(BlockingKey, ((made[e[0]], k) for e in new for k in sorted(e[7])), columns=("entity_id", "key"))
-    insert(BlockingKey, ((real(e[0]), k) for e in old for k in sorted(e[7])),
-           columns=("entity_id", "key"), skip_conflicts=True)
+    digest = candidates.digest
+    insert(BlockingKey, ((made[e[0]], k, digest(k)) for e in new for k in sorted(e[7])),
+           columns=("entity_id", "key", "digest"))
+    insert(BlockingKey, ((real(e[0]), k, digest(k)) for e in old for k in sorted(e[7])),
+           columns=("entity_id", "key", "digest"), skip_conflicts=True)
     mention_ids = reserve_ids(Mention, len(resolved.placed))
     state.took("mention", mention_ids)
     observed = [src.date(record) if src.date else None for record in records]

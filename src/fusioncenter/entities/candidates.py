@@ -20,6 +20,7 @@ Both resolution paths use this module, the incremental `services.resolve_mention
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import itertools
 from collections import Counter, defaultdict
@@ -32,42 +33,79 @@ MAX_CANDIDATES = 8  # compared in full, per mention
 PG_KEYS_PER_QUERY = 2000
 
 
+def digest(key: str) -> int:
+    """A blocking key as the index looks it up: the first 8 bytes of its BLAKE2b hash, as a signed
+    64-bit integer (`models.BlockingKey.digest`).
+
+    Why not the text: the (key, entity) index takes its inserts in random order, so a chunk of an
+    import dirties most of its pages once it is large, and every dirty page is written at the
+    commit; the text (24 bytes on average) made it about twice the size. Two keys may share a
+    digest (the chance that any two of five million keys do is under one in a million): a block
+    then holds an entity of another key, which for a person is only one more candidate, scored
+    like any other, and for an exact key is checked against the text (`lookup`). Never change
+    this function: the index stores what it returns."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+
+
 def lookup(keys: Iterable[str], *, newest: bool, at_most: int | None = None) -> dict[str, list[int]]:
     """key -> ids of entities holding it, for the keys in the index: at most BLOCK_CAP per key, the
     newest (or the oldest) ones; the order within a list is not promised. `at_most`: only entities
-    with ids up to it (an import's `bulk.Pending.horizon`: what it made since comes from memory)."""
+    with ids up to it (an import's `bulk.Pending.horizon`: what it made since comes from memory).
+
+    Blocks are read by `digest`. The oldest-first lookups are the exact keys' (a plate, a phone),
+    whose blocks hold one entity: their members' keys are read too and compared with the text, so
+    a shared digest can never attach a mention to another value's entity."""
     out: dict[str, list[int]] = {}
     if at_most == 0:
         # nothing is stored up to the bound: every chunk of an import into an empty index but the first
         return out
-    wanted = sorted({k[:200] for k in keys})
-    if not wanted:
+    by_digest: dict[int, list[str]] = {}
+    for key in sorted({k[:200] for k in keys}):
+        by_digest.setdefault(digest(key), []).append(key)
+    if not by_digest:
         return out
     order = "DESC" if newest else "ASC"
     bound = "" if at_most is None else f" AND entity_id <= {int(at_most)}"
+    checked = not newest
+    also = ", key" if checked else ""
     if connection.vendor == "postgresql":
-        sql = ("SELECT k.key, b.entity_id FROM unnest(%s::varchar[]) AS k(key) CROSS JOIN LATERAL ("  # noqa: S608
-               f"SELECT entity_id FROM entities_blockingkey WHERE key = k.key{bound} "
+        sql = (f"SELECT k.digest, b.* FROM unnest(%s::bigint[]) AS k(digest) CROSS JOIN LATERAL ("  # noqa: S608
+               f"SELECT entity_id{also} FROM entities_blockingkey WHERE digest = k.digest{bound} "
                f"ORDER BY entity_id {order} LIMIT %s) b")
+        wanted = sorted(by_digest)
+        found: dict[int, list[tuple]] = {}
         with connection.cursor() as cur:
             for i in range(0, len(wanted), PG_KEYS_PER_QUERY):
                 cur.execute(sql, [wanted[i:i + PG_KEYS_PER_QUERY], BLOCK_CAP])
-                for key, eid in cur.fetchall():
-                    out.setdefault(key, []).append(eid)
+                for row in cur.fetchall():
+                    found.setdefault(row[0], []).append(row[1:])
+        for d, rows in found.items():
+            _collect(out, by_digest[d], rows, checked=checked)
         return out
     # SQLite runs in this process: one cached statement per key costs a few microseconds and reads
     # the block off the index in order, with no sort and no temporary table
     connection.ensure_connection()
     cur = connection.connection.cursor()
-    sql = f"SELECT entity_id FROM entities_blockingkey WHERE key = ?{bound} ORDER BY entity_id {order} LIMIT ?"  # noqa: S608
+    sql = (f"SELECT entity_id{also} FROM entities_blockingkey WHERE digest = ?{bound} "  # noqa: S608
+           f"ORDER BY entity_id {order} LIMIT ?")
     try:
-        for key in wanted:
-            ids = [row[0] for row in cur.execute(sql, (key, BLOCK_CAP))]
-            if ids:
-                out[key] = ids
+        for d, named in by_digest.items():
+            rows = cur.execute(sql, (d, BLOCK_CAP)).fetchall()
+            if rows:
+                _collect(out, named, rows, checked=checked)
     finally:
         cur.close()
     return out
+
+
+def _collect(out: dict[str, list[int]], named: list[str], rows: list[tuple], *, checked: bool) -> None:
+    """A block read by digest, (entity id, key) rows if `checked` else (entity id,), into the block
+    of each key asked for with that digest (almost always one key); checked rows only into their
+    own key's block."""
+    for key in named:
+        ids = [row[0] for row in rows if row[1] == key] if checked else [row[0] for row in rows]
+        if ids:
+            out[key] = ids
 
 
 def newest_first(eid: int) -> tuple[bool, int]:

@@ -15,7 +15,7 @@ from django.db import models
 from fusioncenter.core import clock
 from fusioncenter.core.models import MarkedRecord, Organization
 
-from . import explanations
+from . import candidates, explanations
 
 
 class Entity(models.Model):
@@ -37,17 +37,31 @@ class Entity(models.Model):
         return f"{self.type} {self.pk}"
 
 
+class KeyDigestField(models.BigIntegerField):
+    """A blocking key's `candidates.digest`, set from its `key` whenever the row is saved or
+    bulk-created, so no caller can store one that does not match (the import's raw inserts,
+    `bulk.write`, compute it themselves)."""
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> int:
+        value = candidates.digest(model_instance.key)
+        setattr(model_instance, self.attname, value)
+        return value
+
+
 class BlockingKey(models.Model):
     """A key the incremental matcher looks candidates up by (plate, phone, surname sound + year, ...)."""
 
-    # No single-column indexes: the unique (entity, key) serves lookups by entity, and (key, entity)
-    # serves the matcher, which reads a block's newest entities straight off that index (`candidates`).
+    # No single-column indexes: the unique (entity, key) serves lookups by entity, and (digest,
+    # entity) serves the matcher, which reads a block's newest entities straight off that index
+    # (`candidates`). The key's digest, not its text, because that index takes an import's inserts
+    # in random order and its size sets what each commit writes (`candidates.digest`).
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="blocking_keys", db_index=False)
     key = models.CharField(max_length=200)
+    digest = KeyDigestField(editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["entity", "key"], name="entities_blockingkey_once")]
-        indexes = [models.Index(fields=["key", "entity"], name="entities_bkey_key_entity")]
+        indexes = [models.Index(fields=["digest", "entity"], name="entities_bkey_digest_entity")]
 
 
 class Mention(models.Model):

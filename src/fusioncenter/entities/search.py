@@ -29,6 +29,7 @@ from fusioncenter.core.roles import Role
 
 from . import normalize as nz
 from . import registry
+from .candidates import digest
 from .fastinsert import insert, reserve_ids
 from .models import BlockingKey, Entity, SearchDocument, Watch
 from .schema import MentionInput, is_probabilistic, normalize_mention, types
@@ -61,9 +62,11 @@ def named_entities(q: str) -> QuerySet:
     event, weapon or document by the blocking key that entity type's normalizer gives `q`; a
     person by full name, given name first or last (the same display name, sharing a key).
 
-    Read off the matcher's blocking keys (indexed by key), not off the mentions' normalized values:
-    an index on those cost every imported mention a write into a B-tree in random order (measured
-    in docs/entities.md), and they served this lookup only."""
+    Read off the matcher's blocking keys (indexed by their digests, `candidates.digest`), not off
+    the mentions' normalized values: an index on those cost every imported mention a write into a
+    B-tree in random order (measured in docs/entities.md), and they served this lookup only. The
+    keys named outright are checked against their text as well; a person's are not, because the
+    entity must also bear the very display name searched for."""
     keys: set[str] = set()
     people: list[tuple[str, str, list[str]]] = []  # (type, display name, keys)
     for entity_type in types():
@@ -80,11 +83,13 @@ def named_entities(q: str) -> QuerySet:
             forms.append(normalize_mention(MentionInput(entity_type, entity_type, "",
                                                         {"first_name": last, "last_name": first})))
         people += [(entity_type, form.display[:300], [k[:200] for k in form.keys]) for form in forms]
-    ids = set(BlockingKey.objects.filter(key__in=sorted(keys)).values_list("entity_id", flat=True)[:NAMED_LIMIT])
+    wanted = sorted(keys)
+    ids = set(BlockingKey.objects.filter(digest__in=[digest(k) for k in wanted], key__in=wanted)
+              .values_list("entity_id", flat=True)[:NAMED_LIMIT])
     for entity_type, display, person_keys in people:
         # the names' key members as a subquery, then their display names: written as a join, the
         # query let SQLite scan the entity table instead (2 s at a million imported rows)
-        members = BlockingKey.objects.filter(key__in=person_keys).values("entity_id")
+        members = BlockingKey.objects.filter(digest__in=[digest(k) for k in person_keys]).values("entity_id")
         ids.update(Entity.objects.filter(pk__in=members, type=entity_type, display=display)
                    .values_list("pk", flat=True)[:NAMED_LIMIT])
     return Entity.objects.filter(pk__in=sorted(ids)[:NAMED_LIMIT], merged_into__isnull=True)
