@@ -9,6 +9,8 @@ organization, time), so a merge or a purge can always be traced and undone.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 
@@ -48,6 +50,16 @@ class KeyDigestField(models.BigIntegerField):
         return value
 
 
+class BlockingKeyQuerySet(models.QuerySet):
+    def holding(self, keys: Iterable[str], *, checked: bool = True) -> models.QuerySet:
+        """The rows of `keys`, found by digest through the (digest, entity) index; `checked`: also
+        compared with the text, so a digest two keys share brings in no row of the other key
+        (`candidates.digest`). The matcher's own block reads are `candidates.lookup`."""
+        wanted = sorted({k[:200] for k in keys})
+        found = self.filter(digest__in=[candidates.digest(k) for k in wanted])
+        return found.filter(key__in=wanted) if checked else found
+
+
 class BlockingKey(models.Model):
     """A key the incremental matcher looks candidates up by (plate, phone, surname sound + year, ...)."""
 
@@ -58,6 +70,8 @@ class BlockingKey(models.Model):
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="blocking_keys", db_index=False)
     key = models.CharField(max_length=200)
     digest = KeyDigestField(editable=False)
+
+    objects = BlockingKeyQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["entity", "key"], name="entities_blockingkey_once")]

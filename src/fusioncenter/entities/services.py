@@ -95,9 +95,7 @@ def resolve_mention(entity_type: str, value: str, attributes: dict[str, Any] | N
     norm = normalize_mention(MentionInput(entity_type, "", value, attributes or {}))
     exclude = exclude or set()
     if not is_probabilistic(entity_type):
-        keys = [k[:200] for k in norm.keys]
-        hit = (BlockingKey.objects.filter(digest__in=[candidates.digest(k) for k in keys], key__in=keys,
-                                          entity__type=entity_type)
+        hit = (BlockingKey.objects.holding(norm.keys).filter(entity__type=entity_type)
                .exclude(entity_id__in=exclude).select_related("entity").order_by("entity_id").first())
         if hit is None:
             return Resolution(norm, None, Mention.How.NEW)
