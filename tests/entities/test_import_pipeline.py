@@ -3,12 +3,14 @@ one-process import makes, fails cleanly, and resumes."""
 
 from __future__ import annotations
 
+import array
 import json
 import os
 import pickle
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
@@ -67,22 +69,27 @@ def test_the_import_memory_keeps_each_block_in_order_and_capped():
     (the entity made last at the front), oldest first for exact keys, never more than BLOCK_CAP;
     a stored entity that gains a key takes its place by id."""
     cap = candidates.BLOCK_CAP
-    newest: dict[str, list[int]] = {}
-    oldest: dict[str, list[int]] = {}
+    newest: dict[str, Any] = {}
+    oldest: dict[str, Any] = {}
     for eid in range(-1, -cap - 6, -1):  # made in this order during an import, each the newest yet
         bulk._join(newest, {"k"}, eid, newest=True)
         bulk._join(oldest, {"k"}, eid, newest=False)
-    assert newest["k"] == list(range(-cap - 5, -5))  # the last made, latest first
-    assert oldest["k"] == list(range(-1, -cap - 1, -1))  # the first made keep their places
+    # held as 64-bit machine integers (ids run past 2**31, and below zero during an import)
+    assert isinstance(newest["k"], array.array) and newest["k"].typecode == "q"
+    assert list(newest["k"]) == list(range(-cap - 5, -5))  # the last made, latest first
+    assert list(oldest["k"]) == list(range(-1, -cap - 1, -1))  # the first made keep their places
     bulk._join(newest, {"k"}, 7, newest=True)  # a stored entity: older than any made during the import
     assert 7 not in newest["k"] and len(newest["k"]) == cap
     bulk._join(oldest, {"k"}, 7, newest=False)
-    assert oldest["k"][0] == 7 and oldest["k"][1:] == list(range(-1, -cap, -1))
-    some: dict[str, list[int]] = {"k": [-3, -1, 90, 40]}
-    bulk._join(some, {"k"}, 60, newest=True)
-    assert some["k"] == [-3, -1, 90, 60, 40]
-    bulk._join(some, {"k"}, 60, newest=True)
-    assert some["k"] == [-3, -1, 90, 60, 40]  # once
+    assert oldest["k"][0] == 7 and list(oldest["k"][1:]) == list(range(-1, -cap, -1))
+    for some in ({"k": [-3, -1, 90, 40]}, {"k": array.array("q", [-3, -1, 90, 40])}):
+        bulk._join(some, {"k"}, 60, newest=True)
+        assert list(some["k"]) == [-3, -1, 90, 60, 40]
+        bulk._join(some, {"k"}, 60, newest=True)
+        assert list(some["k"]) == [-3, -1, 90, 60, 40]  # once
+    big: dict[str, Any] = {}
+    bulk._join(big, {"k"}, 2**40, newest=True)
+    assert list(big["k"]) == [2**40]
 
 
 def test_the_writer_notices_ids_someone_else_took():

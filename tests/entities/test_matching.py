@@ -90,3 +90,13 @@ def test_the_scorer_gives_explains_weight_to_the_last_bit():
         if comparison.name in ("first_name", "last_name", "date_of_birth", "address"):
             assert {(position, level) for level in range(len(comparison.m))} <= seen, comparison.name
     assert household > 0
+
+
+def test_prepared_records_share_their_repeated_strings():
+    """Names, dates of birth and ZIP codes written differently but equal once normalized are one
+    string object in every prepared record (an import keeps millions of them in memory)."""
+    a = prep(first_name="Maria", middle_name="Luz", last_name="Garcia", dob="1980-05-03", zip="53703")
+    b = prep(first_name=" MARIA", middle_name="luz", last_name="García", dob="05/03/1980", zip="53703-1234")
+    for name in ("first", "middle", "last", "dob", "zip"):
+        assert a[name] == b[name] and a[name] is b[name], name
+    assert a["dob"] == "1980-05-03" and a["zip"] == "53703"

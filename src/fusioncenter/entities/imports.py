@@ -285,7 +285,7 @@ def _common(batch: ImportBatch) -> dict[str, Any]:
     return {k: v for k, v in sample.__dict__.items() if k != "_state" and k not in VARYING}
 
 
-def _store_chunk(job: ChunkJob, memory: dict[str, Any]) -> tuple[dict[str, float], dict[int, int]]:
+def _store_chunk(job: ChunkJob, memory: dict[str, Any]) -> dict[str, float]:
     """The writer's work for one chunk, in one transaction (`pipeline`: in the writer process).
     `memory`: the writer's own, kept over the import (`bulk.WriteState`)."""
     began = time.perf_counter()
@@ -300,26 +300,25 @@ def _store_chunk(job: ChunkJob, memory: dict[str, Any]) -> tuple[dict[str, float
             # these.)
             with connection.cursor() as cur:
                 cur.execute("SET LOCAL synchronous_commit TO off")
-        stats, made = _write_chunk(job, state)
+        stats = _write_chunk(job, state)
     stats["write_seconds"] = round(time.perf_counter() - began, 3)  # how long SQLite's write lock was held
     if job.analyze:
         _analyze()
-    return stats, made
+    return stats
 
 
-def _write_chunk(job: ChunkJob, state: bulk.WriteState) -> tuple[dict[str, int], dict[int, int]]:
+def _write_chunk(job: ChunkJob, state: bulk.WriteState) -> dict[str, float]:
     records = job.records
     for record, pk in zip(records, fastinsert.reserve_ids(PartnerRecord, len(records)), strict=True):
         record.pk = record.id = pk
     names = [f.attname for f in PartnerRecord._meta.concrete_fields]
     fastinsert.insert(PartnerRecord, ([getattr(r, name) for name in names] for r in records), columns=names)
-    stats: dict[str, int] = {"mentions": 0, "rejected": 0, "entities": 0, "entities_read": 0, "comparisons": 0}
-    made: dict[int, int] = {}
+    stats: dict[str, float] = {"mentions": 0, "rejected": 0, "entities": 0, "entities_read": 0, "comparisons": 0}
     if job.resolved is not None:
-        stats, made = bulk.write(job.resolved, records, job.org_id, state=state)
+        stats = bulk.write(job.resolved, records, job.org_id, state=state)
     search.index_records_bulk(records)
     ImportBatch.objects.filter(pk=job.batch_id).update(**job.progress)
-    return stats, made
+    return stats
 
 
 def _pipelined(rows: int) -> bool:
@@ -405,7 +404,7 @@ def _import_serially(batch: ImportBatch, rows: list[dict[str, Any]]) -> None:
         began = time.perf_counter()
         with transaction.atomic():
             job.resolved = bulk.resolve(job.records).for_writer() if job.records else None
-            stats, _ = _write_chunk(job, bulk.WriteState())
+            stats = _write_chunk(job, bulk.WriteState())
         _log_chunk(batch, job, time.perf_counter() - began, stats)
         _tidy(number)
         if job.analyze:
@@ -438,9 +437,9 @@ def _import_pipelined(batch: ImportBatch, rows: list[dict[str, Any]],
         done = writer.wait()  # the chunk before is committed
         if done and sent:
             now = time.perf_counter()
-            _log_chunk(batch, sent, now - began, done[0])
+            _log_chunk(batch, sent, now - began, done)
             began = now
-        if done and done[0].get("foreign"):
+        if done and done.get("foreign"):
             log.info("import: the index changed under the import; reading it again", extra={"batch": batch.pk})
             pending = packed = None
             resolved = bulk.resolve(job.records, temp_ids=temp_ids) if job.records else None
@@ -462,7 +461,7 @@ def _import_pipelined(batch: ImportBatch, rows: list[dict[str, Any]],
         _tidy(number)
     done = writer.wait()
     if done and sent:
-        _log_chunk(batch, sent, time.perf_counter() - began, done[0])
+        _log_chunk(batch, sent, time.perf_counter() - began, done)
 
 
 def _analyze() -> None:
