@@ -10,7 +10,8 @@ Why: a whole import's time on this shared VM moves by 10% or more from one run t
 than most single changes to the resolving process gain, so two runs one after the other cannot
 tell them apart. Run at the same moment, one per core, two versions meet the same machine: the
 same neighbours, the same memory bandwidth. This script runs `imports._import_pipelined` on the
-generated rows of `bench/import_rows.py` (the same seed) into an empty SQLite index, exactly as an
+generated rows of `bench/import_rows.py` (the same seed) into an empty index (a new SQLite file, or
+DATABASE_URL's database emptied), exactly as an
 import does, with a writer that drops each chunk once it is packed: the resolving process's work
 (parsing, normalizing, blocking, ranking, scoring, the import's memory, pickling for the writer)
 with nothing written, so nothing the two runs share but the machine. It prints that work's CPU
@@ -24,7 +25,6 @@ import json
 import os
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -54,10 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=100000, help="about this many rows (people x ~1.83)")
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args(argv)
-    os.environ["FUSIONCENTER_DATA_DIR"] = tempfile.mkdtemp(prefix="fc-bench-")
     import import_rows
 
-    import_rows.setup_django()
+    import_rows.setup_django()  # a fresh SQLite database in /tmp/fc-bench-… (or DATABASE_URL's, emptied)
     from fusioncenter.core.models import Organization, User
     from fusioncenter.core.roles import Role
     from fusioncenter.entities import imports
