@@ -175,3 +175,44 @@ def test_sqlite_snippet_is_cut_escaped_and_marked():
     assert "<mark>Photographing</mark>" in html and "<script>" not in html and "&lt;script&gt;" in html
     assert html.startswith("…") and "w0 " not in html
     assert search._cut_snippet("absent", body) == ""
+
+
+@pytest.mark.parametrize("limit", [10, 2])
+def test_page_is_filled_from_beyond_the_first_read(dossier_source, cast, monkeypatch, limit):
+    """One read gives the page and the count; refused rows past it are made up by reading on."""
+    monkeypatch.setattr(search, "MAX_CANDIDATES", 5)  # the first read: max(5, limit + 10) rows
+    outsider = cast["users"]["partner_officer"]
+    visible = [_dossier(dossier_source, cast, "partner", "GREEN") for _ in range(6)]
+    stale = [_dossier(dossier_source, cast, "partner", "GREEN") for _ in range(25)]
+    for r in visible + stale:
+        search.index_record(r)
+    dossier_source.objects.filter(pk__in=[r.pk for r in stale]).update(tlp="RED")  # newest, all refused
+    hits, total = search.search(outsider, "zephyrine", limit=limit)
+    newest_first = [r.pk for r in sorted(visible, key=lambda r: r.pk, reverse=True)]
+    assert [int(h.document.source_id) for h in hits] == newest_first[:limit]
+    assert total == len(hits)
+
+
+def test_each_search_is_planned_for_its_own_words_on_postgresql(dossier_source, cast):
+    """Prepared after its second run, the search must not fall back to one plan for any words.
+
+    A generic plan reads every full-text match and sorts it: 300 ms a common word at a million
+    documents, against 25 ms planned for the word (docs/performance.md).
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements and their plans are PostgreSQL's")
+    words = [f"zeph{chr(97 + i)}" for i in range(12)]
+    for word in words:
+        search.index_record(_dossier(dossier_source, cast, "partner", "GREEN", word=word))
+    analyst = cast["users"]["analyst"]
+    for word in words:
+        assert len(search.search(analyst, word)[0]) == 1
+    with connection.cursor() as cur:
+        cur.execute("SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                    "WHERE statement LIKE %s AND statement LIKE %s",
+                    ['%FROM "entities_searchdocument"%', "%LIMIT $%"])
+        plans = cur.fetchall()
+    assert plans, "the search statement was not prepared"
+    assert sum(g for g, _ in plans) == 0 and sum(c for _, c in plans) >= len(words) - 2
