@@ -180,7 +180,7 @@ def test_sqlite_snippet_is_cut_escaped_and_marked():
 @pytest.mark.parametrize("limit", [10, 2])
 def test_page_is_filled_from_beyond_the_first_read(dossier_source, cast, monkeypatch, limit):
     """One read gives the page and the count; refused rows past it are made up by reading on."""
-    monkeypatch.setattr(search, "MAX_CANDIDATES", 5)  # the first read: max(5, limit + 10) rows
+    monkeypatch.setattr(search, "MAX_CANDIDATES", 5)  # the first read: 5 rows
     outsider = cast["users"]["partner_officer"]
     visible = [_dossier(dossier_source, cast, "partner", "GREEN") for _ in range(6)]
     stale = [_dossier(dossier_source, cast, "partner", "GREEN") for _ in range(25)]
@@ -191,6 +191,9 @@ def test_page_is_filled_from_beyond_the_first_read(dossier_source, cast, monkeyp
     newest_first = [r.pk for r in sorted(visible, key=lambda r: r.pk, reverse=True)]
     assert [int(h.document.source_id) for h in hits] == newest_first[:limit]
     assert total == len(hits)
+    # a page past the first read (the offset counts documents, refused ones included)
+    deeper, _ = search.search(outsider, "zephyrine", limit=limit, offset=26)
+    assert [int(h.document.source_id) for h in deeper] == newest_first[1:][:limit]
 
 
 def test_each_search_is_planned_for_its_own_words_on_postgresql(dossier_source, cast):

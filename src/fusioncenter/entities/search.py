@@ -344,14 +344,14 @@ def search(user: Any, q: str, filters: Filters | None = None, *, limit: int = 50
             # sorting them, right for a rare plate, 300 ms for a common word where walking the
             # date index stops after 20 (measured at 1,000,000). Plan each search for its words.
             cur.execute("SET LOCAL plan_cache_mode = force_custom_plan")
-        # One read gives both the page and the count (capped at MAX_CANDIDATES): for a common
-        # word SQLite gathers every full-text match before it can walk the dates, and doing that
-        # once rather than twice saved about 30 ms a search at a million documents.
-        wanted = max(MAX_CANDIDATES, first + window)
-        cur.execute(f"{sql} LIMIT %s", [*params, wanted])  # noqa: S608
+        # One read gives both the count (capped) and, unless the page asked for lies deeper, the
+        # page: for a common word SQLite gathers every full-text match before it can walk the
+        # dates, and doing that once rather than twice saved about 30 ms a search at a million
+        # documents. Never more than MAX_CANDIDATES rows: a deep offset is left to the database.
+        cur.execute(f"{sql} LIMIT %s", [*params, MAX_CANDIDATES])  # noqa: S608
         rows = [(pk, label, str(sid)) for pk, label, sid in cur.fetchall()]
-        total = min(len(rows), MAX_CANDIDATES)
-        more, start = len(rows) == wanted, first
+        total = len(rows)
+        more, start = len(rows) == MAX_CANDIDATES, first
         # Step 2, on the page only: the records themselves through core.access. A stale copy (a
         # record re-marked and not yet re-indexed) can therefore hide a result but never show one.
         while len(shown) < limit:
