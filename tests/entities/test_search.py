@@ -92,6 +92,18 @@ def test_api_search(indexed, make_user, api_token, client):
     assert bad.status_code == 422
 
 
+def test_api_search_pages_within_bounds(indexed, make_user, api_token, client):
+    """An offset past the end gives no results and the true total; one out of bounds a clear 422."""
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {api_token(make_user('partner_officer'))}"}
+    past = client.get("/api/v1/search", {"q": "note", "offset": 50}, **auth).json()
+    assert past == {"total": 3, "results": []}
+    second = client.get("/api/v1/search", {"q": "note", "limit": 2, "offset": 2}, **auth).json()
+    assert len(second["results"]) == 1 and second["total"] == 3
+    for offset in ("-1", "10001", "99999999999999999999"):
+        resp = client.get("/api/v1/search", {"q": "note", "offset": offset}, **auth)
+        assert resp.status_code == 422 and resp.json()["errors"][0]["field"] == "offset"
+
+
 def test_entities_a_query_names(make_dossier, make_org):
     """The search page's entity list: found through the blocking keys, by each type's normal form."""
     from fusioncenter.entities import services

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import Http404, HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from fusioncenter.core.requestinfo import source_address
 
@@ -14,6 +14,9 @@ from . import search as search_mod
 from . import services
 
 PREFIX = "/search"
+# Results past this many are not paged to: the total is counted up to search.MAX_CANDIDATES, and a
+# deeper offset only makes the database skip rows (an offset past 2**63 would overflow it).
+MAX_OFFSET = 10_000
 router = Router(tags=["search"])
 
 
@@ -27,7 +30,7 @@ class SearchParams(Schema):
     tlp: str = ""
     center: str = ""
     limit: int = 20
-    offset: int = 0
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class HitOut(Schema):
@@ -56,7 +59,7 @@ def search(request: HttpRequest, params: Query[SearchParams]):
                                  county_fips=params.county, category=params.category, tlp=params.tlp,
                                  center=params.center)
     hits, total = search_mod.search(request.user, params.q, filters, limit=max(1, min(params.limit, 100)),
-                                    offset=max(0, params.offset), source_address=source_address(request))
+                                    offset=params.offset, source_address=source_address(request))
     return {"total": total, "results": [{
         "type": h.document.source_type, "id": h.document.source_id, "title": h.document.title,
         "snippet": str(h.snippet), "date": h.document.date, "tlp": h.document.tlp,

@@ -382,7 +382,8 @@ def search(user: Any, q: str, filters: Filters | None = None, *, limit: int = 50
                         src.url(record) if src is not None and src.url else ""))
     from .oversight import note_person_hits  # the privacy officer's unlinked-person rule (ids only)
     note_person_hits(user, shown, source_address=source_address)
-    return hits, max(total - refused, offset + len(hits))
+    # a later page shows that there are at least offset + its hits; an empty one, past the end, does not
+    return hits, max(total - refused, offset + len(hits)) if hits else max(0, total - refused)
 
 
 def prefilter(user: Any, documents: QuerySet) -> QuerySet:
