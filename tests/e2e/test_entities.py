@@ -57,3 +57,8 @@ def test_analyst_confirms_shared_vehicle(page, live_server, make_user, make_org,
     page.get_by_text("Match confirmed.").wait_for()
     check_a11y(page)
     assert MatchDecision.objects.filter(kind="confirm", decided_by=analyst).count() == 1
+    # a date range that can match nothing is explained at the field, not answered with no results
+    page.goto(live_server.url + "/search/?q=ABC+1234&from=2030-02-01&to=2030-01-01")
+    page.get_by_text("The end date is before the start date.").wait_for()
+    assert page.get_by_label("To (date)").get_attribute("aria-invalid") == "true"
+    check_a11y(page)

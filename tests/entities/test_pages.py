@@ -91,6 +91,20 @@ def test_search_page_and_review(linked, client, signed_in):
     assert client.get("/search/").status_code == 200
 
 
+def test_search_page_says_what_is_wrong_with_its_dates(linked, client, signed_in, monkeypatch):
+    analyst, *_ = linked
+    c = signed_in(client, analyst)
+    html = c.get("/search/", {"q": "cht 123", "from": "2024-13-45"}).content.decode()
+    assert "“2024-13-45” is not a date" in html and 'aria-invalid="true"' in html
+    assert "Correct the dates above to search." in html and "you may see match" not in html
+    html = c.get("/search/", {"q": "cht 123", "from": "2025-02-01", "to": "2025-01-01"}).content.decode()
+    assert "The end date is before the start date." in html and "you may see match" not in html
+    html = c.get("/search/", {"q": "cht 123", "from": "2000-01-01", "to": "2000-01-01"}).content.decode()
+    assert "you may see match" in html and "usa-error-message" not in html  # one day: a valid range
+    monkeypatch.setattr(search, "MAX_CANDIDATES", 2)  # the total is counted up to it
+    assert "2 or more records you may see match" in c.get("/search/", {"q": "cht 123"}).content.decode()
+
+
 def test_merge_split_and_watch_forms(linked, client, signed_in):
     analyst, a, b, vehicle = linked
     c = signed_in(client, analyst)

@@ -31,6 +31,19 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
+def _date_errors(request: HttpRequest, filters: search.Filters) -> dict[str, str]:
+    """What is wrong with the date filters, by field: a filter silently dropped, or a range that
+    can match nothing, would show an analyst results that are not what they asked for."""
+    errors = {}
+    for name, value in (("from", filters.date_from), ("to", filters.date_to)):
+        raw = request.GET.get(name, "").strip()
+        if raw and value is None:
+            errors[name] = f"“{raw[:20]}” is not a date. Use the form YYYY-MM-DD."
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        errors["to"] = "The end date is before the start date."
+    return errors
+
+
 @login_required
 def search_page(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
@@ -39,14 +52,17 @@ def search_page(request: HttpRequest) -> HttpResponse:
         date_from=_date(request.GET.get("from")), date_to=_date(request.GET.get("to")),
         county_fips=request.GET.get("county", "")[:5], category=request.GET.get("category", "")[:64],
         tlp=request.GET.get("tlp", "")[:16], center=request.GET.get("center", "")[:16])
+    errors = _date_errors(request, filters)
     hits, total = ([], 0)
-    if q:
+    if q and not errors:
         hits, total = search.search(request.user, q, filters, source_address=source_address(request))
     entities = []
     if q:
         entities = list(eaccess.visible_entities(request.user, search.named_entities(q))[:10])
     return render(request, "entities/search.html", {
-        "q": q, "hits": hits, "total": total, "filters": filters, "entities": entities,
+        "q": q, "hits": hits, "total": total, "filters": filters, "entities": entities, "errors": errors,
+        "total_capped": total >= search.MAX_CANDIDATES, "raw_from": request.GET.get("from", "")[:20],
+        "raw_to": request.GET.get("to", "")[:20],
         "sources": [(label, src.model._meta.verbose_name_plural) for label, src in registry.search_sources().items()],
         "counties": County.objects.order_by("name"),
     })
