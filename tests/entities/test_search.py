@@ -99,6 +99,11 @@ def test_api_search_pages_within_bounds(indexed, make_user, api_token, client):
     assert past == {"total": 3, "results": []}
     second = client.get("/api/v1/search", {"q": "note", "limit": 2, "offset": 2}, **auth).json()
     assert len(second["results"]) == 1 and second["total"] == 3
+    reversed_range = client.get("/api/v1/search", {"q": "note", "date_from": "2025-02-01", "date_to": "2025-01-01"},
+                                **auth)
+    assert reversed_range.status_code == 422
+    assert reversed_range.json()["errors"][0]["field"] == "date_to"
+    assert "before date_from" in reversed_range.json()["errors"][0]["message"]
     for offset in ("-1", "10001", "99999999999999999999"):
         resp = client.get("/api/v1/search", {"q": "note", "offset": offset}, **auth)
         assert resp.status_code == 422 and resp.json()["errors"][0]["field"] == "offset"

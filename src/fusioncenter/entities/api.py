@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
+from pydantic import ValidationInfo, field_validator
 
 from fusioncenter.core.requestinfo import source_address
 
@@ -31,6 +32,15 @@ class SearchParams(Schema):
     center: str = ""
     limit: int = 20
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+    @field_validator("date_to")
+    @classmethod
+    def _range_can_match(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        """A reversed range would answer "no results", which reads as "nothing there"."""
+        start = info.data.get("date_from")
+        if value and start and value < start:
+            raise ValueError("date_to is before date_from")
+        return value
 
 
 class HitOut(Schema):
