@@ -57,7 +57,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     if q and not errors:
         hits, total = search.search(request.user, q, filters, source_address=source_address(request))
     entities = []
-    if q:
+    if q and not errors:
         entities = list(eaccess.visible_entities(request.user, search.named_entities(q))[:10])
     return render(request, "entities/search.html", {
         "q": q, "hits": hits, "total": total, "filters": filters, "entities": entities, "errors": errors,
