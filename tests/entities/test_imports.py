@@ -168,10 +168,16 @@ def test_an_automatic_match_shows_its_mentions_explanation_stored_once(make_user
     analyst = make_user("analyst")
     with django_capture_on_commit_callbacks(execute=True):
         imports.start_import(analyst, make_org("Sheriff (explanations)"), "list.csv", CSV, "csv", MAP)
-    auto = MatchDecision.objects.get(kind="auto", mention__entity_type="person")
+    from fusioncenter.entities import services
+    from fusioncenter.entities.models import Mention
+
+    assert not MatchDecision.objects.filter(kind="auto").exists()  # derived from the mentions until decided
+    mention = services.open_automatic_matches(Mention.objects.filter(entity_type="person")).get()
+    assert set(mention.match) == {"w", "p", "c"}  # kept short (`explanations`), shown in full
+    auto = MatchDecision.objects.get(pk=services.automatic_match(analyst, mention.pk))  # an analyst opens it
+    assert (auto.kind, auto.status, auto.mention_id, auto.entity_id) == ("auto", "open", mention.pk, mention.entity_id)
     assert auto.explanation == {}  # not copied
-    assert set(auto.mention.match) == {"w", "p", "c"}  # kept short (`explanations`), shown in full
-    assert auto.why == auto.mention.why
+    assert auto.why == mention.why
     assert {p["comparison"] for p in auto.why["comparisons"]} >= {"first_name", "date_of_birth"}
     assert auto.why["match_weight"] >= 6
 

@@ -31,7 +31,9 @@ def test_same_plate_written_two_ways_is_one_entity_with_provenance(make_dossier,
     m = Mention.objects.get(source_id=str(b.pk))
     assert (m.field, m.raw_value, m.normalized, m.how) == ("plate", "abc 1234", "ABC1234", "exact")
     assert m.source_organization == kenosha
-    auto = MatchDecision.objects.get(kind="auto", mention=m)
+    assert not MatchDecision.objects.filter(kind="auto").exists()  # an automatic match is read from its mention
+    assert list(services.open_automatic_matches(Mention.objects.all())) == [m]  # a's own mentions matched nothing
+    auto = services.as_open_decision(m)
     assert auto.status == "open"
     assert auto.why["comparisons"][0]["level"] == "same value after normalization"
     # the record's own entities are linked (co-mentioned)
@@ -125,7 +127,10 @@ def test_confirm_reject_and_undo_are_audited_and_reversible(make_dossier, make_u
     services.index_record(a)
     services.index_record(b)
     vehicle = entity_of(a, "vehicle")
-    auto = MatchDecision.objects.get(kind="auto")
+    matched = Mention.objects.get(source_id=str(b.pk))
+    auto = MatchDecision.objects.get(pk=services.automatic_match(analyst, matched.pk))
+    assert services.automatic_match(analyst, matched.pk) == auto.pk  # one row, however often it is opened
+    assert not services.open_automatic_matches(Mention.objects.all()).exists()  # the row stands for it now
     rejected = services.reject(analyst, auto.pk, "different car, same vanity plate in two states")
     assert entity_of(b, "vehicle") != vehicle
     assert AuditEntry.objects.filter(action="entities.reject").exists()
@@ -189,8 +194,13 @@ def test_only_center_analysts_decide(make_dossier, make_user):
     b = make_dossier("plate=BBB222", user=member)
     services.index_record(a)
     services.index_record(b)
+    matched = Mention.objects.get(source_id=str(b.pk))
     with pytest.raises(PermissionDenied):
-        services.confirm(member, MatchDecision.objects.get(kind="auto").pk)
+        services.automatic_match(member, matched.pk)
+    assert not MatchDecision.objects.filter(kind="auto").exists()
+    auto = services.automatic_match(make_user("analyst"), matched.pk)
+    with pytest.raises(PermissionDenied):
+        services.confirm(member, auto)
 
 
 def test_purge_hook_forgets_the_record_everywhere(make_dossier):

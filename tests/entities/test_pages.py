@@ -36,14 +36,34 @@ def test_entity_page_shows_explanation_chart_timeline_and_map(linked, client, si
 def test_confirm_from_the_page(linked, client, signed_in):
     analyst, a, b, vehicle = linked
     c = signed_in(client, analyst)
-    auto = MatchDecision.objects.get(kind="auto", entity=vehicle)
-    resp = c.post(f"/entities/decisions/{auto.pk}/confirm")
+    matched = Mention.objects.get(source_id=str(b.pk), entity_type="vehicle")
+    page = c.get(f"/entities/{vehicle.pk}/").content.decode()
+    assert f'action="/entities/mentions/{matched.pk}/confirm"' in page  # an automatic match with no row yet
+    resp = c.post(f"/entities/mentions/{matched.pk}/confirm")
     assert resp.status_code == 302
-    auto.refresh_from_db()
+    auto = MatchDecision.objects.get(kind="auto", mention=matched)  # written when decided
     assert auto.status == "done"
     assert MatchDecision.objects.filter(kind="confirm", entity=vehicle).exists()
+    page = c.get(f"/entities/{vehicle.pk}/").content.decode()
+    assert f"/entities/mentions/{matched.pk}/confirm" not in page  # decided: shown by its row now
+    resp = c.post(f"/entities/mentions/{matched.pk}/confirm", follow=True)
+    assert "already decided" in resp.content.decode()
     resp = c.post(f"/entities/decisions/{auto.pk}/confirm", follow=True)
     assert "already decided" in resp.content.decode()
+    first = Mention.objects.get(source_id=str(a.pk), entity_type="vehicle")  # made the entity: no match
+    resp = c.post(f"/entities/mentions/{first.pk}/confirm", follow=True)
+    assert "not matched automatically" in resp.content.decode()
+    assert c.post("/entities/mentions/999999/confirm").status_code == 404
+    assert c.post(f"/entities/mentions/{matched.pk}/undo").status_code == 404
+
+
+def test_review_queue_lists_automatic_matches_across_records(linked, client, signed_in):
+    analyst, a, b, vehicle = linked
+    html = signed_in(client, analyst).get("/entities/review/").content.decode()
+    assert html.count(f'href="/entities/{vehicle.pk}/"') == 1 and "Automatic match" in html
+    services.confirm(analyst, services.automatic_match(analyst, Mention.objects.get(
+        source_id=str(b.pk), entity_type="vehicle").pk))
+    assert f'href="/entities/{vehicle.pk}/"' not in client.get("/entities/review/").content.decode()
 
 
 def test_exports_and_path(linked, client, signed_in):
@@ -70,13 +90,16 @@ def test_entity_hidden_from_those_who_may_not_see_its_records(make_dossier, make
 
 
 def test_partner_may_not_decide(linked, make_user, client, signed_in):
-    _, a, b, vehicle = linked
+    analyst, a, b, vehicle = linked
     officer = make_user("partner_officer")
     c = signed_in(client, officer)
     html = c.get(f"/entities/{vehicle.pk}/").content.decode()
     assert "Confirm match" not in html
-    auto = MatchDecision.objects.get(kind="auto", entity=vehicle)
-    assert c.post(f"/entities/decisions/{auto.pk}/confirm").status_code == 404
+    matched = Mention.objects.get(source_id=str(b.pk), entity_type="vehicle")
+    assert c.post(f"/entities/mentions/{matched.pk}/confirm").status_code == 404
+    assert not MatchDecision.objects.filter(kind="auto").exists()  # nothing written for a refused user
+    auto = services.automatic_match(analyst, matched.pk)
+    assert c.post(f"/entities/decisions/{auto}/confirm").status_code == 404
 
 
 def test_search_page_and_review(linked, client, signed_in):

@@ -5,7 +5,7 @@ partner's list of a million. Here a chunk of new records is resolved in memory (
 chunk's blocking keys are looked up at once (`candidates.lookup`, capped blocks), only the entities
 that rank among some mention's best candidates are read, once per chunk; new entities made in the
 chunk are matched by the rest of the chunk through an in-memory key map. `write` then stores
-entities, blocking keys, mentions and decisions with `fastinsert`. Same candidates,
+entities, blocking keys, mentions and suggestions with `fastinsert`. Same candidates,
 thresholds, explanations and decisions as the one-record path.
 
 Resolving and writing are separate so that an import can resolve one chunk while another process
@@ -60,7 +60,6 @@ class _Entity:
 class _Pending:
     entity: _Entity
     new: bool
-    first_record: int  # index of the record that first mentioned it in this chunk (-1: existed before)
     keys: set[str] = field(default_factory=set)
     dirty: bool = False
 
@@ -193,7 +192,7 @@ class Resolved:
         per entity cost Python calls per entity on both sides (a first chunk of 2,000 rows: 25.0 ms
         to pickle and 11.5 ms to unpickle with an object per entity, 12.3 and 8.4 ms as tuples)."""
         entities = [(eid, p.entity.type, p.entity.display, encode(p.entity.keys) if p.new else "{}",
-                     encode(p.entity.profile), p.new, p.first_record, p.keys, p.dirty)
+                     encode(p.entity.profile), p.new, p.keys, p.dirty)
                     for eid, p in self.known.items() if p.changed]
         return ToWrite(self.label, entities, self.placed, self.suggestions, self.rejected, self.read, self.compared)
 
@@ -204,9 +203,9 @@ class ToWrite:
 
     label: str
     # the entities made or changed: (id, type, display, keys as JSON, profile as JSON, made here,
-    # index of the record that made it or -1, the blocking keys it gained, profile changed); the
-    # id is below zero for one made during the import and not written yet
-    entities: list[tuple[int, str, str, str, str, bool, int, set[str], bool]]
+    # the blocking keys it gained, profile changed); the id is below zero for one made during the
+    # import and not written yet
+    entities: list[tuple[int, str, str, str, str, bool, set[str], bool]]
     placed: list[tuple[int, str, str, str, str, str, int, str, str]]  # as `Resolved.placed`
     suggestions: list[tuple[int, int, str]]
     rejected: int
@@ -256,7 +255,7 @@ def resolve(records: list[Any], *, pending: Pending | None = None,
         """An entity to change: the chunk's own copy (made from the import's memory if need be)."""
         p = known.get(eid)
         if p is None:
-            p = known[eid] = _Pending(waiting[eid], False, -1)
+            p = known[eid] = _Pending(waiting[eid], False)
         return p
 
     # entities of the import's memory compared but not (yet) changed: read where they are, with no
@@ -306,7 +305,7 @@ def resolve(records: list[Any], *, pending: Pending | None = None,
                         suggestions.append((len(placed), eid, encode(explanations.stored(model, me, best))))
         if chosen is None:
             chosen = next(temp_ids)
-            known[chosen] = _Pending(_new_entity(item.type, norm), True, ri)
+            known[chosen] = _Pending(_new_entity(item.type, norm), True)
         _add(take(chosen), chosen, keys, norm, key_map)
         placed.append((ri, item.type, item.field[:64], str(item.value or norm.display)[:500], norm.normalized[:300],
                        encode(norm.attributes), chosen, how, explanation))
@@ -357,7 +356,7 @@ def _load(ids: set[int]) -> dict[int, _Pending]:
                 if isinstance(profile, str | bytes):
                     profile = orjson.loads(profile)
                 profile = profile or []
-                known[pk] = _Pending(_Entity(pk, etype, profile=profile), False, -1)
+                known[pk] = _Pending(_Entity(pk, etype, profile=profile), False)
     return known
 
 
@@ -401,13 +400,13 @@ def write(resolved: ToWrite, records: list[Any], org_id: int | None = None, *,
                     for eid, etype, display, keys, profile, *_ in new),
            columns=("id", "type", "display", "keys", "profile", "created_at", "updated_at"),
            encoded=("keys", "profile"))
-    update_json(Entity, "profile", {real(e[0]): e[4] for e in old if e[8]}, encoded=True)
+    update_json(Entity, "profile", {real(e[0]): e[4] for e in old if e[7]}, encoded=True)
     # keys of entities made here cannot exist yet; only those added to existing entities may meet a
     # row another writer (or the part of a block beyond the cap) already holds
     digest = candidates.digest
-    insert(BlockingKey, ((made[e[0]], k, digest(k)) for e in new for k in sorted(e[7])),
+    insert(BlockingKey, ((made[e[0]], k, digest(k)) for e in new for k in sorted(e[6])),
            columns=("entity_id", "key", "digest"))
-    insert(BlockingKey, ((real(e[0]), k, digest(k)) for e in old for k in sorted(e[7])),
+    insert(BlockingKey, ((real(e[0]), k, digest(k)) for e in old for k in sorted(e[6])),
            columns=("entity_id", "key", "digest"), skip_conflicts=True)
     mention_ids = reserve_ids(Mention, len(resolved.placed))
     state.took("mention", mention_ids)
@@ -419,14 +418,10 @@ def write(resolved: ToWrite, records: list[Any], org_id: int | None = None, *,
     insert(Mention, mentions, columns=("id", "entity_id", "entity_type", "source_type", "source_id", "field",
                                        "raw_value", "normalized", "attributes", "source_organization_id",
                                        "observed_at", "how", "match", "created_at"), encoded=("attributes", "match"))
-    decisions = []  # below, m[0] is a mention's id and m[1] its entity's
-    first_record = {e[0]: e[6] for e in new}
-    for (ri, *_values, eid, how, _explanation), m in zip(resolved.placed, mentions, strict=True):
-        if how != NEW and first_record.get(eid) != ri:  # not the mention that made its entity
-            decisions.append((MatchDecision.Kind.AUTO, m[1], None, m[0], "{}"))
-    for index, candidate, explanation in resolved.suggestions:
-        m = mentions[index]
-        decisions.append((MatchDecision.Kind.SUGGESTION, real(candidate), m[1], m[0], explanation))
+    # the suggestions only: an automatic match is read from its mention until an analyst decides it
+    # (`services.open_automatic_matches`); below, m[0] is a mention's id and m[1] its entity's
+    decisions = [(MatchDecision.Kind.SUGGESTION, real(candidate), mentions[index][1], mentions[index][0], explanation)
+                 for index, candidate, explanation in resolved.suggestions]
     decision_ids = reserve_ids(MatchDecision, len(decisions))
     state.took("decision", decision_ids)
     insert(MatchDecision, ((did, kind, entity, other, mention, explanation, MatchDecision.Status.OPEN, now)

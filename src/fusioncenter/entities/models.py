@@ -153,9 +153,11 @@ class MatchDecision(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        # An import writes a decision for every automatic match (1.3 per row), with `other`,
-        # `decided_by` and `reverses` empty: those three are indexed only where set (what a delete's
-        # cascade looks up), and the review queue reads the open ones newest first off one index.
+        # Suggestions (and, before 2026-12-06, every automatic match: 1.3 a row of an import) have
+        # `other`, `decided_by` or `reverses` empty: those three are indexed only where set (what a
+        # delete's cascade looks up), and the review queue reads the open ones newest first off one
+        # index. An automatic match gets its row when an analyst decides it
+        # (`services.open_automatic_matches`).
         indexes = [
             models.Index(fields=["status", "at"], name="entities_decision_status_at"),
             models.Index(fields=["other"], name="entities_decision_other", condition=models.Q(other__isnull=False)),

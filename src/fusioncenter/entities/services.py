@@ -20,6 +20,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
 
 from fusioncenter.core import audit, clock
 from fusioncenter.core.roles import CENTER_WORKER_ROLES
@@ -247,17 +248,11 @@ def _attach(item: MentionInput, norm: Normalized, label: str, source_id: str, or
         raw_value=str(item.value or norm.display)[:500], normalized=norm.normalized[:300],
         attributes=norm.attributes, source_organization_id=org_id, observed_at=observed, how=res.how,
         match=res.explanation)
-    if res.entity is not None and _other_sources(entity, label, source_id):
-        MatchDecision.objects.create(kind=MatchDecision.Kind.AUTO, status=MatchDecision.Status.OPEN, entity=entity,
-                                     mention=mention)  # its explanation is the mention's (`why`)
+    # an automatic match needs no row of its own until an analyst decides it (`open_automatic_matches`)
     for candidate, explanation in res.suggestions:
         MatchDecision.objects.create(kind=MatchDecision.Kind.SUGGESTION, status=MatchDecision.Status.OPEN,
                                      entity=candidate, other=entity, mention=mention, explanation=explanation)
     return mention
-
-
-def _other_sources(entity: Entity, label: str, source_id: str) -> bool:
-    return entity.mentions.exclude(source_type=label, source_id=source_id).exists()
 
 
 def _drop_mention(mention: Mention) -> None:
@@ -310,6 +305,52 @@ def _require_analyst(user: Any, *entities: Entity) -> None:
             from fusioncenter.core.access import AccessDenied, deny
 
             raise AccessDenied(deny("No record you may see mentions this entity."))
+
+
+AUTOMATIC = (Mention.How.EXACT, Mention.How.PROBABLE)  # how a mention is placed by the matcher itself
+
+
+def open_automatic_matches(mentions: QuerySet) -> QuerySet:
+    """Those of `mentions` that are automatic matches still to review: placed by the matcher on an
+    entity that another record mentions too, with no decision on them yet.
+
+    Derived from the mentions, not stored: an import used to write a decision row for every such
+    mention (1.3 a row), which most analysts never open, and those rows cost a PostgreSQL import 6%
+    of its time (docs/entities.md). The row is written when an analyst decides (`automatic_match`),
+    so confirming, rejecting and undoing work on it as on any other decision."""
+    elsewhere = Mention.objects.filter(entity=OuterRef("entity")).exclude(
+        source_type=OuterRef("source_type"), source_id=OuterRef("source_id"))
+    decided = MatchDecision.objects.filter(mention=OuterRef("pk"), kind=MatchDecision.Kind.AUTO)
+    return mentions.filter(how__in=AUTOMATIC).filter(Exists(elsewhere)).exclude(Exists(decided))
+
+
+def as_open_decision(mention: Mention) -> MatchDecision:
+    """An open automatic match shown like a stored one (not saved: it has no id)."""
+    return MatchDecision(kind=MatchDecision.Kind.AUTO, status=MatchDecision.Status.OPEN,
+                         entity_id=mention.entity_id, mention=mention, at=mention.created_at)
+
+
+def automatic_match(user: Any, mention_id: int) -> int:
+    """The id of the decision row of `mention_id`'s automatic match, written now if it was never
+    decided: what `confirm` and `reject` then take. Only for an analyst who may see the mention's
+    record (as the pages that offer it)."""
+    with transaction.atomic():
+        mention = Mention.objects.select_for_update().filter(pk=mention_id).first()
+        if mention is None or mention.how not in AUTOMATIC:
+            raise ValidationError({"mention": ["This mention was not matched automatically."]}, code="not_found")
+        _require_analyst(user, mention.entity)
+        if not eaccess.visible_pairs(user, [(mention.source_type, mention.source_id)]):
+            from fusioncenter.core.access import AccessDenied, deny
+
+            raise AccessDenied(deny("You may not see the record of this mention."))
+        stored = MatchDecision.objects.filter(mention=mention, kind=MatchDecision.Kind.AUTO).order_by("id").first()
+        if stored is not None:
+            return stored.pk  # decided before (or written before this was derived): decided on as it stands
+        if not open_automatic_matches(Mention.objects.filter(pk=mention.pk)).exists():
+            raise ValidationError({"mention": ["No other record mentions this entity: there is no match to decide."]},
+                                  code="no_match")
+        return MatchDecision.objects.create(kind=MatchDecision.Kind.AUTO, status=MatchDecision.Status.OPEN,
+                                            entity_id=mention.entity_id, mention=mention, at=mention.created_at).pk
 
 
 def _decision(user: Any, decision_id: int) -> MatchDecision:

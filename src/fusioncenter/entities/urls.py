@@ -15,4 +15,5 @@ urlpatterns = [
     path("entities/<int:pk>/split", views.split_view, name="split"),
     path("entities/<int:pk>/watch", views.watch_view, name="watch"),
     path("entities/decisions/<int:pk>/<str:action>", views.decide, name="decide"),
+    path("entities/mentions/<int:pk>/<str:action>", views.decide_automatic, name="decide_automatic"),
 ]

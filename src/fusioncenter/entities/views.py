@@ -20,7 +20,7 @@ from fusioncenter.core.roles import CENTER_WORKER_ROLES
 
 from . import access as eaccess
 from . import graph, registry, search, services
-from .models import Entity, MatchDecision, Watch
+from .models import Entity, MatchDecision, Mention, Watch
 from .schema import label as type_label
 
 
@@ -159,6 +159,9 @@ def entity_page(request: HttpRequest, pk: int) -> HttpResponse:
     decisions = [d for d in MatchDecision.objects.filter(entity=entity).select_related("mention", "other")
                  .order_by("-at", "-id")[:50]
                  if d.mention_id is None or d.mention_id in visible_ids]
+    automatic = services.open_automatic_matches(entity.mentions.filter(pk__in=visible_ids)).order_by("-id")[:50]
+    decisions = sorted([*decisions, *map(services.as_open_decision, automatic)],
+                       key=lambda d: (d.at, d.pk or 0), reverse=True)[:50]
     places = _places(rows)
     on_map = sum(1 for p in places if p.xy)
     county_map = graph.places_map(places, f"Records mentioning {entity.display}: their counties and "
@@ -181,9 +184,31 @@ def entity_page(request: HttpRequest, pk: int) -> HttpResponse:
 def review_page(request: HttpRequest) -> HttpResponse:
     candidates = list(MatchDecision.objects.filter(status=MatchDecision.Status.OPEN, mention__isnull=False)
                       .select_related("entity", "mention").order_by("-at")[:500])
+    automatic = services.open_automatic_matches(Mention.objects.all()).select_related("entity").order_by("-id")[:500]
+    candidates = sorted([*candidates, *map(services.as_open_decision, automatic)], key=lambda d: d.at,
+                        reverse=True)[:500]
     ok = eaccess.visible_pairs(request.user, ((d.mention.source_type, d.mention.source_id) for d in candidates))
     open_decisions = [d for d in candidates if (d.mention.source_type, d.mention.source_id) in ok][:100]
     return render(request, "entities/review.html", {"decisions": open_decisions})
+
+
+@login_required
+@require_POST
+def decide_automatic(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Confirm or reject an automatic match not decided before: its decision row is written first."""
+    if action not in ("confirm", "reject"):
+        raise Http404
+    try:
+        decision_id = services.automatic_match(request.user, pk)
+    except ValidationError as exc:
+        mention = Mention.objects.filter(pk=pk).first()
+        if mention is None:
+            raise Http404 from exc
+        messages.error(request, " ".join(exc.messages))
+        return redirect("entities:entity", services._live(mention.entity).pk)
+    except (PermissionDenied, AccessDenied) as exc:
+        raise Http404 from exc
+    return decide(request, decision_id, action)
 
 
 @login_required
