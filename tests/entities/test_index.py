@@ -218,3 +218,27 @@ def test_purge_hook_forgets_the_record_everywhere(make_dossier):
     assert not SearchDocument.objects.filter(source_id=str(a.pk)).exists()
     assert not Entity.objects.filter(type="phone").exists()
     assert Entity.objects.filter(type="vehicle").count() == 1
+
+
+def test_migration_drops_undecided_automatic_rows_and_keeps_decided_ones(make_dossier, make_user):
+    """Rows an import wrote for every automatic match go (the mentions show them); rows an analyst's
+    decision names stay, a reopened one included."""
+    import importlib
+
+    from django.apps import apps
+
+    analyst = make_user("analyst")
+    docs = [make_dossier(f"plate=MIG {n}", user=analyst) for n in (1, 1, 2, 2, 3, 3)]
+    for d in docs:
+        services.index_record(d)
+    matched = [Mention.objects.get(source_id=str(d.pk)) for d in docs[1::2]]
+    # as written before: an open row for each automatic match
+    old = [MatchDecision.objects.create(kind="auto", status="open", entity=m.entity, mention=m) for m in matched]
+    confirmed = services.confirm(analyst, old[1].pk)
+    services.undo(analyst, services.confirm(analyst, old[2].pk).pk)  # reopened by the undo
+    importlib.import_module("fusioncenter.entities.migrations.0012_automatic_matches_from_mentions") \
+        .drop_undecided(apps, None)
+    assert set(MatchDecision.objects.filter(kind="auto").values_list("pk", flat=True)) == {old[1].pk, old[2].pk}
+    assert MatchDecision.objects.filter(pk=confirmed.pk).exists()
+    # the first match is listed again from its mention, the other two by their rows
+    assert list(services.open_automatic_matches(Mention.objects.all())) == [matched[0]]
