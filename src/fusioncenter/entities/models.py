@@ -168,6 +168,11 @@ class MatchDecision(models.Model):
         ]
 
     @property
+    def anchor(self) -> str:
+        """Its id on the entity page: an open automatic match not stored yet has only its mention's."""
+        return f"decision-{self.pk}" if self.pk else f"automatic-{self.mention_id}"
+
+    @property
     def why(self) -> dict:
         """The explanation to show. An automatic match keeps none of its own: its mention holds the
         same one (`Mention.match`), and a copy per decision made this table 905 MB at a million
