@@ -339,7 +339,7 @@ def automatic_match(user: Any, mention_id: int) -> int:
         if mention is None or mention.how not in AUTOMATIC:
             raise ValidationError({"mention": ["This mention was not matched automatically."]}, code="not_found")
         _require_analyst(user, mention.entity)
-        if not eaccess.visible_pairs(user, [(mention.source_type, mention.source_id)]):
+        if not eaccess.can_see_record(user, mention.source_type, mention.source_id):
             from fusioncenter.core.access import AccessDenied, deny
 
             raise AccessDenied(deny("You may not see the record of this mention."))

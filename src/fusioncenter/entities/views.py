@@ -159,7 +159,8 @@ def entity_page(request: HttpRequest, pk: int) -> HttpResponse:
     decisions = [d for d in MatchDecision.objects.filter(entity=entity).select_related("mention", "other")
                  .order_by("-at", "-id")[:50]
                  if d.mention_id is None or d.mention_id in visible_ids]
-    automatic = services.open_automatic_matches(entity.mentions.filter(pk__in=visible_ids)).order_by("-id")[:50]
+    automatic = services.open_automatic_matches(eaccess.visible_mentions(request.user, entity.mentions.all())) \
+        .order_by("-id")[:50]
     decisions = sorted([*decisions, *map(services.as_open_decision, automatic)],
                        key=lambda d: (d.at, d.pk or 0), reverse=True)[:50]
     places = _places(rows)

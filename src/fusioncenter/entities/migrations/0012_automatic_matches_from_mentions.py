@@ -12,11 +12,11 @@ def drop_undecided(apps, schema_editor):
     Nothing is lost. An open `auto` row holds the entity, the mention and, at most, a copy of the
     mention's explanation, and the mention shows all of these again.
 
-    Kept: every row an analyst's decision names in `moved`, including one reopened by an undo.
-    An undo names the row it reopens there."""
+    Kept: every row a confirmation or rejection names first in `moved` (the decision it decided),
+    including one an undo reopened. A merge's or split's `moved` lists mentions, not decisions."""
     MatchDecision = apps.get_model("entities", "MatchDecision")
     named = set()
-    for moved in MatchDecision.objects.exclude(kind__in=["auto", "suggestion"]).values_list("moved", flat=True):
+    for moved in MatchDecision.objects.filter(kind__in=["confirm", "reject"]).values_list("moved", flat=True):
         named.update(moved[:1] if isinstance(moved, list) else [])
     last = 0
     while True:
