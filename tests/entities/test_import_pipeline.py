@@ -126,6 +126,34 @@ def test_a_chunk_sends_its_writer_only_what_it_changed_as_plain_values():
     assert b"_Pending" not in wire and b"_Entity" not in wire
 
 
+def test_a_chunk_reads_the_import_memory_and_leaves_it_as_it_was():
+    """A chunk reads the blocks of the import's memory in place and adds its own entities on top
+    of them (`bulk.resolve` copies a block only when it adds to it): the memory itself changes
+    only when the chunk is absorbed, as the writer will store it."""
+    def record(row: int, **data: str) -> PartnerRecord:
+        return PartnerRecord(row_number=row, partner_id=f"r{row}", data=data)
+
+    first = bulk.resolve([record(2, first_name="Maria", last_name="Lopez", dob="1980-02-03", plate="ABC1234")])
+    maria, car = first.placed[0][6], first.placed[1][6]
+    pending = first.pending(horizon=0)
+    before = {key: list(block) for key, block in pending.blocks.items()}
+    second = bulk.resolve([
+        # another Maria Lopez thirty years older (a new entity, in the same name blocks as the first),
+        record(3, first_name="Maria", last_name="Lopez", dob="1951-11-20", plate="ABC-1234"),
+        # then the same older Maria again, and the first Maria once more
+        record(4, first_name="Maria", last_name="Lopez", dob="1951-11-20"),
+        record(5, first_name="Maria", last_name="Lopez", dob="1980-02-03"),
+    ], pending=pending, temp_ids=iter(range(-3, -10, -1)))
+    placed = [(p[0], p[1], p[6]) for p in second.placed]
+    older = placed[0][2]
+    assert placed == [(0, "person", older), (0, "vehicle", car), (1, "person", older), (2, "person", maria)]
+    assert older not in (maria, car)
+    assert {key: list(block) for key, block in pending.blocks.items()} == before  # nothing changed in place
+    pending.absorb(second)
+    shared = [key for key in before if key.startswith("person|fl:")]
+    assert shared and all(list(pending.blocks[key]) == [older, maria] for key in shared)  # newest first
+
+
 def test_the_pipelined_order_makes_what_the_serial_import_makes(make_user, make_org, monkeypatch):
     """Chunk N+1 is resolved before chunk N is written (the writer is deferred, in this process);
     the result is the serial import's, mention for mention."""

@@ -53,8 +53,11 @@ def matcher(model: matching.PersonModel) -> Callable[[dict], Best]:
         a_year, a_month, a_day, a_md = ad[:4], ad[5:7], ad[8:10], ad[5:]
         a_year_n = int(a_year) if ad else 0
         phones, emails = a["phones"], a["emails"]
-        tails = [p[-7:] for p in phones]
-        users = [e.partition("@")[0] for e in emails]
+        # as sets, compared with a profile's lists by `isdisjoint` in C: a generator per pair was
+        # 2.3% of the resolving process at a million rows (py-spy)
+        phone_set, email_set = frozenset(phones), frozenset(emails)
+        tails = frozenset(p[-7:] for p in phones)
+        users = frozenset(e.partition("@")[0] for e in emails)
         addr, zip_code, dl = a["addr"], a["zip"], a["dl"]
         street = addr.partition("|")[0]
 
@@ -122,19 +125,17 @@ def matcher(model: matching.PersonModel) -> Callable[[dict], Best]:
                 total += t_sex[0 if asx == y else 1]
             ys = b["phones"]
             if phones and ys:
-                if any(p in ys for p in phones):
+                if not phone_set.isdisjoint(ys):
                     w = t_phone[0]
                 else:
-                    theirs = [q[-7:] for q in ys]
-                    w = t_phone[1 if any(t in theirs for t in tails) else 2]
+                    w = t_phone[2 if tails.isdisjoint([q[-7:] for q in ys]) else 1]
                 total += 0.0 if household and w > 0 else w
             ys = b["emails"]
             if emails and ys:
-                if any(e in ys for e in emails):
+                if not email_set.isdisjoint(ys):
                     total += t_email[0]
                 else:
-                    theirs = [e.partition("@")[0] for e in ys]
-                    total += t_email[1 if any(u in theirs for u in users) else 2]
+                    total += t_email[2 if users.isdisjoint([e.partition("@")[0] for e in ys]) else 1]
             y, yz = b["addr"], b["zip"]
             if (addr or zip_code) and (y or yz):
                 if addr and (addr == y or y and street == y.partition("|")[0]):
