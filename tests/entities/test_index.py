@@ -197,6 +197,8 @@ def test_only_center_analysts_decide(make_dossier, make_user):
     matched = Mention.objects.get(source_id=str(b.pk))
     with pytest.raises(PermissionDenied):
         services.automatic_match(member, matched.pk)
+    with pytest.raises(PermissionDenied):  # refused before anything is said of how it was placed
+        services.automatic_match(member, Mention.objects.get(source_id=str(a.pk)).pk)
     assert not MatchDecision.objects.filter(kind="auto").exists()
     auto = services.automatic_match(make_user("analyst"), matched.pk)
     with pytest.raises(PermissionDenied):

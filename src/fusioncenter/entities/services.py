@@ -336,13 +336,16 @@ def automatic_match(user: Any, mention_id: int) -> int:
     record (as the pages that offer it)."""
     with transaction.atomic():
         mention = Mention.objects.select_for_update().filter(pk=mention_id).first()
-        if mention is None or mention.how not in AUTOMATIC:
-            raise ValidationError({"mention": ["This mention was not matched automatically."]}, code="not_found")
+        if mention is None:
+            raise ValidationError({"mention": ["No such mention."]}, code="not_found")
+        # who may decide comes first: to anyone else, how a mention was placed is not said
         _require_analyst(user, mention.entity)
         if not eaccess.can_see_record(user, mention.source_type, mention.source_id):
             from fusioncenter.core.access import AccessDenied, deny
 
             raise AccessDenied(deny("You may not see the record of this mention."))
+        if mention.how not in AUTOMATIC:
+            raise ValidationError({"mention": ["This mention was not matched automatically."]}, code="not_automatic")
         stored = MatchDecision.objects.filter(mention=mention, kind=MatchDecision.Kind.AUTO).order_by("id").first()
         if stored is not None:
             return stored.pk  # decided before (or written before this was derived): decided on as it stands
