@@ -16,13 +16,20 @@ import does, with a writer that drops each chunk once it is packed: the resolvin
 (parsing, normalizing, blocking, ranking, scoring, the import's memory, pickling for the writer)
 with nothing written, so nothing the two runs share but the machine. It prints that work's CPU
 seconds. It measures nothing of the writer; `bench/import_rows.py` measures the whole import.
+
+`--digest` also prints a digest of every chunk's answer (where each mention went, how, with what
+explanation; the suggestions; the entities made or changed), for checking that a change to the
+resolving process leaves its answers as they were: two trees that agree print the same digest.
+It unpickles each chunk, so its CPU figure is not comparable with a run without it.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import pickle
 import resource
 import sys
 import time
@@ -36,11 +43,17 @@ class DroppingWriter:
     """A pipeline writer (`pipeline.ProcessWriter`'s contract) that stores nothing: each chunk's
     answer says only that nobody else wrote, so the import goes on from its own memory."""
 
-    def __init__(self) -> None:
+    def __init__(self, digest: hashlib._Hash | None = None) -> None:
         self._busy = False
+        self._digest = digest
 
     def submit(self, job: object) -> None:
         self._busy = True
+        if self._digest is not None:
+            resolved = pickle.loads(job.payload).resolved  # noqa: S301 - our own bytes
+            if resolved is not None:
+                entities = [(*e[:6], sorted(e[6]), e[7]) for e in resolved.entities]  # the keys: a set
+                self._digest.update(repr((resolved.placed, resolved.suggestions, entities)).encode())
 
     def wait(self) -> dict[str, float] | None:
         if not self._busy:
@@ -53,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100000, help="about this many rows (people x ~1.83)")
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--digest", action="store_true", help="print a digest of the answers (slower)")
     args = parser.parse_args(argv)
     import import_rows
 
@@ -69,9 +83,11 @@ def main(argv: list[str] | None = None) -> int:
     batch = imports.start_import(user, org, "bench.csv", content, "csv", mapping, run=False)
     _, rows = imports.read_rows(content, "csv")
     began, cpu = time.perf_counter(), time.process_time()
+    digest = hashlib.sha256() if args.digest else None
     with imports._collector_between_chunks():
-        imports._import_pipelined(batch, rows, DroppingWriter())
+        imports._import_pipelined(batch, rows, DroppingWriter(digest))
     print(json.dumps({"bench": "resolve_only", "rows": len(rows), "imported": batch.imported,
+                      **({"digest": digest.hexdigest()} if digest else {}),
                       "cpu_seconds": round(time.process_time() - cpu, 1),
                       "seconds": round(time.perf_counter() - began, 1),
                       "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,

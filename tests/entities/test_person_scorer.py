@@ -1,4 +1,5 @@
-"""The written-out person scorer gives `PersonModel.explain`'s weight, to the last bit."""
+"""The written-out person scorer gives `PersonModel.explain`'s weight, to the last bit, and leaves a
+profile before the end only when it cannot reach the floor it is given."""
 
 import random
 
@@ -36,6 +37,55 @@ def test_the_written_out_scorer_gives_explains_weight_for_every_pair():
     for position, comparison in enumerate(model.comparisons):
         assert {(position, level) for level in range(len(comparison.m))} <= seen, comparison.name
     assert household > 0
+
+
+def test_a_floor_leaves_only_the_profiles_that_cannot_reach_it():
+    """With a floor, a pair is left unscored only when its weight is below it: at the weight itself,
+    a hair above and below, and at the import's floors (0, the match threshold), on the blocked
+    pairs of generated records with term frequencies; and what is returned is what `best` gives
+    without a floor."""
+    records = [matching.prepare_person(r) for r in synthetic.generate(1500, seed=11)] + _rare_levels()
+    stored = [{**r, "formal": sorted(r["formal"])} for r in records]
+    model = matching.PersonModel()
+    model.frequencies = matching.term_frequencies(records)
+    against = person_scorer.matcher(model)
+    left = 0
+    for i, j in _pairs(records):
+        for x, y in ((i, j), (j, i)):
+            a, b = records[x], stored[y]
+            best_of = against(a)
+            weight, _ = best_of([b])
+            for floor in (weight, weight - 1e-6, weight + 1e-6, 0.0, matching.DEFAULT_THRESHOLD, 30.0):
+                found = best_of([b], floor)
+                if weight >= floor:
+                    assert found == (weight, b)
+                else:
+                    assert found is None
+                    left += 1
+    assert left > 1000
+
+
+def test_a_floor_keeps_the_first_of_the_highest_profiles():
+    records = [matching.prepare_person(r) for r in synthetic.generate(300, seed=4)]
+    model = matching.PersonModel()
+    against = person_scorer.matcher(model)
+    rng = random.Random(3)
+    for a in records[:100]:
+        profiles = rng.sample(records, 4) + [dict(a), dict(a)]
+        weight, top = model.best(a, profiles)
+        found = against(a)(profiles, weight)
+        assert found[0] == weight and found[1] is top is profiles[4]
+        assert against(a)(profiles, weight + 1e-6) is None
+
+
+def test_a_model_with_other_comparisons_takes_a_floor_too():
+    model = matching.PersonModel()
+    model.comparisons = model.comparisons[:3]
+    a = matching.prepare_person({"first_name": "Ann", "last_name": "Vang", "dob": "1990-01-01"})
+    b = matching.prepare_person({"first_name": "Anne", "last_name": "Vang", "dob": "1990-01-01"})
+    weight = model.explain(a, b, detail=False).weight
+    assert person_scorer.matcher(model)(a)([b], weight) == (weight, b)
+    assert person_scorer.matcher(model)(a)([b], weight + 1) is None
 
 
 def _rare_levels():

@@ -44,9 +44,9 @@ NEW, EXACT, PROBABLE = str(Mention.How.NEW.value), str(Mention.How.EXACT.value),
 
 @dataclass(slots=True)
 class _Entity:
-    """What the chunk needs of an entity (a model instance costs more to build than to match)."""
+    """What the chunk needs of an entity (a model instance costs more to build than to match).
+    Its id is the key it is held under (`Resolved.known`)."""
 
-    pk: int | None
     type: str
     display: str = ""
     keys: dict[str, Any] = field(default_factory=dict)
@@ -87,16 +87,20 @@ class Pending:
     # blocking key -> entities that gained it, in block order, capped; held as machine integers
     # (`_join`), not lists of int objects
     blocks: dict[str, Sequence[int]]
-    entities: dict[int, _Entity]  # entities made or changed, as they will be stored
+    # entity id -> its profile as it will be stored, for every entity made or changed (its type is
+    # the mention's that meets it: a block holds one type)
+    entities: dict[int, list[Any]]
     horizon: int | None = None
 
     def absorb(self, resolved: Resolved) -> None:
-        """Add what the next chunk made or changed. Its entities are kept without what only their
-        first write needs (display, keys): an import keeps millions."""
+        """Add what the next chunk made or changed. Only an entity's profile is kept, not what only
+        its first write needs (display, keys), nor an object around it: an import keeps millions,
+        and a candidate's profile is then one lookup away (`resolve`)."""
+        entities = self.entities
         for eid, p in resolved.known.items():
             if not p.changed:
                 continue
-            self.entities[eid] = _Entity(p.entity.pk, p.entity.type, profile=p.entity.profile)
+            entities[eid] = p.entity.profile
             if p.keys:
                 _join(self.blocks, p.keys, eid, newest=is_probabilistic(p.entity.type))
 
@@ -256,11 +260,12 @@ def resolve(records: list[Any], *, pending: Pending | None = None,
     key_map: dict[str, Any] = {key: set(ids) - unread if key in stored else ids for key, ids in blocks.items()}
     owned: set[str] = set()  # keys whose array was made or copied in this chunk
 
-    def take(eid: int) -> _Pending:
-        """An entity to change: the chunk's own copy (made from the import's memory if need be)."""
+    def take(eid: int, entity_type: str) -> _Pending:
+        """An entity to change: the chunk's own (made from the import's memory if need be; the
+        profile there is never changed in place, `_add`)."""
         p = known.get(eid)
         if p is None:
-            p = known[eid] = _Pending(waiting[eid], False)
+            p = known[eid] = _Pending(_Entity(entity_type, profile=waiting[eid]), False)
         return p
 
     # entities of the import's memory compared but not (yet) changed: read where they are, with no
@@ -292,17 +297,23 @@ def resolve(records: list[Any], *, pending: Pending | None = None,
             # (the ids differ), with no key function called per candidate (that sort was 2.7% of
             # the resolving process, py-spy at 301,015 rows)
             scored = []
+            # only a candidate that could be suggested (or matched) is scored in full, and once one
+            # is matched, only one that could match as well: the others are left as soon as their
+            # names show they cannot reach the floor (`person_scorer`), and would not be used
+            floor = REVIEW_THRESHOLD
             for eid in ranked:
                 p = known.get(eid)
                 if p is None:
-                    profiles = waiting[eid].profile
+                    profiles = waiting[eid]
                     looked.add(eid)
                 else:
                     profiles = p.entity.profile
                 compared += len(profiles)
-                if profiles:
-                    weight, best = best_of(profiles)
+                if profiles and (found := best_of(profiles, floor)) is not None:
+                    weight, best = found
                     scored.append((-weight, eid < 0, abs(eid), eid, best))
+                    if weight >= MATCH_THRESHOLD and weight > floor:
+                        floor = weight
             # explained in full only where the explanation is kept: the match, or the suggestions
             top = min(scored) if scored else None
             if top is not None and -top[0] >= MATCH_THRESHOLD:
@@ -315,7 +326,7 @@ def resolve(records: list[Any], *, pending: Pending | None = None,
         if chosen is None:
             chosen = next(temp_ids)
             known[chosen] = _Pending(_new_entity(item.type, norm), True)
-        _add(take(chosen), chosen, keys, norm, key_map, owned)
+        _add(take(chosen, item.type), chosen, keys, norm, key_map, owned)
         placed.append((ri, item.type, item.field[:64], str(item.value or norm.display)[:500], norm.normalized[:300],
                        encode(norm.attributes), chosen, how, explanation))
     # from the database or the import's memory
@@ -330,7 +341,7 @@ def _same_value(comparison: str) -> str:
 
 
 def _worth_reading(items: list[tuple[int, MentionInput, Normalized]], stored: dict[str, list[int]],
-                   blocks: dict[str, list[int]], waiting: dict[int, _Entity]) -> set[int]:
+                   blocks: dict[str, list[int]], waiting: dict[int, list[Any]]) -> set[int]:
     """The entities to read from the database: those of `stored` (its blocks, as looked up) not in
     the import's memory (`waiting`) that some mention could be compared with. For a person, only
     those ranking among its best in its blocks (`blocks`: with what the import made): entities made
@@ -365,12 +376,12 @@ def _load(ids: set[int]) -> dict[int, _Pending]:
                 if isinstance(profile, str | bytes):
                     profile = orjson.loads(profile)
                 profile = profile or []
-                known[pk] = _Pending(_Entity(pk, etype, profile=profile), False)
+                known[pk] = _Pending(_Entity(etype, profile=profile), False)
     return known
 
 
 def _new_entity(entity_type: str, norm: Normalized) -> _Entity:
-    return _Entity(None, entity_type, norm.display[:300], entity_keys(norm), [])
+    return _Entity(entity_type, norm.display[:300], entity_keys(norm), [])
 
 
 def _add(p: _Pending, eid: int, keys: list[str], norm: Normalized, key_map: dict[str, Any], owned: set[str]) -> None:

@@ -12,17 +12,29 @@ reach every level).
 
 Only the standard comparisons (`matching.person_comparisons`) are written out: a model with other
 level functions gets `PersonModel.best` as it is.
+
+A profile that cannot reach a floor is left after its names (or its date of birth), when even the
+best level of every field still to come could not lift it there (`best(profiles, floor)`): the
+import asks only for candidates that could be matched or suggested, and, once one is matched,
+for those that could beat it. The bound adds, for each field the mention has, the field's best
+weight; the household rule only takes weight away, so it stays a bound. Most candidates of a
+large block share only a surname sound and a year with the mention, and are left after the names.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import matching
 from .strings import jaro_winkler, levenshtein
 
-Best = Callable[[Sequence[dict]], tuple[float, dict]]  # profiles -> (highest weight, its profile)
+# (profiles, floor) -> (highest weight, its profile), or None when no profile reaches the floor
+Best = Callable[..., tuple[float, dict] | None]
+# a bound is compared with the floor less this: its terms are summed in another order than the
+# weight's, which may round differently (by about 1e-14 for these sums)
+SLACK = 1e-9
 
 STANDARD = (matching._first_level, matching._last_level, matching._dob_level, matching._sex_level,
             matching._phone_level, matching._email_level, matching._address_level, matching._dl_level)
@@ -31,13 +43,23 @@ STANDARD = (matching._first_level, matching._last_level, matching._dob_level, ma
 def matcher(model: matching.PersonModel) -> Callable[[dict], Best]:
     """`against(a)`: for mention `a` (prepared, `formal` a set), a function giving the highest weight
     of `a` against a list of one entity's profiles and that profile (the first of equals), as
-    `model.best(a, profiles)` would. Worked out with the model's parameters as they are now."""
+    `model.best(a, profiles)` would; None if given a `floor` that no profile reaches (a weight
+    equal to the floor is reached). Worked out with the model's parameters as they are now."""
     if tuple(c.level_of for c in model.comparisons) != STANDARD:
         score = model.scorer()
-        return lambda a: lambda profiles: model.best(a, profiles, score)
+
+        def plain(a: dict[str, Any]) -> Best:
+            def best(profiles: Sequence[dict], floor: float = -math.inf) -> tuple[float, dict] | None:
+                found = model.best(a, profiles, score)
+                return found if found[0] >= floor else None
+
+            return best
+
+        return plain
     tables = [[comp.weight(level) for level in range(len(comp.m))] for comp in model.comparisons]
     t_first, t_last, t_dob, t_sex, t_phone, t_email, t_addr, t_dl = tables
     prior = model.prior_weight
+    top = [max(0.0, *table) for table in tables]  # a field's best weight (none: it adds nothing)
 
     def exact(position: int, a: dict[str, Any]) -> float:
         """The exact level's weight for the mention's own value: its term frequency's when the model
@@ -60,8 +82,13 @@ def matcher(model: matching.PersonModel) -> Callable[[dict], Best]:
         users = frozenset(e.partition("@")[0] for e in emails)
         addr, zip_code, dl = a["addr"], a["zip"], a["dl"]
         street = addr.partition("|")[0]
+        # the most the fields after the date of birth can add for this mention, then with the date
+        # of birth too; SLACK added, so that a bound is never below the weight it bounds
+        after_dob = (SLACK + (top[3] if asx else 0.0) + (top[4] if phones else 0.0) + (top[5] if emails else 0.0)
+                     + (top[6] if addr or zip_code else 0.0) + (top[7] if dl else 0.0))
+        after_names = after_dob + (top[2] if ad else 0.0)
 
-        def score(b: dict[str, Any]) -> float:
+        def score(b: dict[str, Any], floor: float) -> float | None:
             # first name (`matching._first_level`)
             y = b["first"]
             if not af or not y:
@@ -93,6 +120,10 @@ def matcher(model: matching.PersonModel) -> Callable[[dict], Best]:
                     ll = 2
                 else:
                     ll = 3
+            w_first = 0.0 if lf is None else w_first0 if lf == 0 else t_first[lf]
+            w_last = 0.0 if ll is None else w_last0 if ll == 0 else t_last[ll]
+            if prior + w_first + w_last + after_names < floor:
+                return None
             # date of birth (`_dob_level`)
             y = b["dob"]
             if not ad or not y:
@@ -109,17 +140,19 @@ def matcher(model: matching.PersonModel) -> Callable[[dict], Best]:
                 ld = 2
             else:
                 ld = 4
+            w_dob = 0.0 if ld is None else t_dob[ld]
+            if prior + w_first + w_last + w_dob + after_dob < floor:
+                return None
             # the household rule (`PersonModel.explain`): the shared surname, phone and address of
             # relatives do not count when both the given name and the date of birth disagree
             household = (lf == 4 and ld in (None, 3, 4)) or (lf in (3, 4) and ld == 4)
             total = prior
             if lf is not None:
-                total += w_first0 if lf == 0 else t_first[lf]
+                total += w_first
             if ll is not None:
-                w = w_last0 if ll == 0 else t_last[ll]
-                total += 0.0 if household and w > 0 else w
+                total += 0.0 if household and w_last > 0 else w_last
             if ld is not None:
-                total += t_dob[ld]
+                total += w_dob
             y = b["sex"]
             if asx and y:
                 total += t_sex[0 if asx == y else 1]
@@ -148,14 +181,17 @@ def matcher(model: matching.PersonModel) -> Callable[[dict], Best]:
                 total += t_dl[0 if dl == y else 1]
             return total
 
-        def best(profiles: Sequence[dict]) -> tuple[float, dict]:
-            top = profiles[0]
-            top_w = score(top)
-            for p in profiles[1:]:
-                w = score(p)
-                if w > top_w:
-                    top_w, top = w, p
-            return top_w, top
+        def best(profiles: Sequence[dict], floor: float = -math.inf) -> tuple[float, dict] | None:
+            found = None
+            for p in profiles:
+                w = score(p, floor)
+                # a bound may let a profile below the floor be scored in full: it is still left. The
+                # first of equals is kept: a later profile must beat it, and one that only reaches
+                # it is scored in full, then left
+                if w is not None and w >= floor and (found is None or w > found[0]):
+                    found = (w, p)
+                    floor = w
+            return found
 
         return best
 
