@@ -70,6 +70,37 @@ def test_hostile_query_is_harmless(indexed, make_user):
         assert total >= 0
 
 
+@pytest.mark.parametrize("q", ["Muñoz", "MUÑOZ", "mun\u0303oz", "muñ", "José Muñoz"])
+def test_a_name_is_found_as_written_with_its_accents(make_dossier, make_user, q):
+    """Letters of any script are words: "Muñoz" was searched as "mu" and "oz" and found nothing.
+    A base letter typed with a combining accent is the same letter."""
+    d = make_dossier("person=José Muñoz|1980-02-03; note=Seen near the Müller farm")
+    search.index_record(d)
+    hits, total = search.search(make_user("partner_officer"), q)
+    assert [h.document.source_id for h in hits] == [str(d.pk)]
+    assert "<mark>" in hits[0].snippet
+
+
+def test_without_accents_a_name_is_found(make_dossier, make_user):
+    """A record's names and other values are indexed folded too (`key_forms`), so they are found
+    without their accents on both databases (FTS5 also compares every word of the text without
+    them; PostgreSQL's `simple` configuration keeps them there: docs/entities.md, Search)."""
+    d = make_dossier("person=José Muñoz|1980-02-03; note=Seen near the Müller farm")
+    search.index_record(d)
+    officer = make_user("partner_officer")
+    for q in ("jose munoz", "Jose Munoz", "muller farm"):
+        assert [h.document.source_id for h in search.search(officer, q)[0]] == [str(d.pk)], q
+
+
+@pytest.mark.parametrize("word", ["\ua7b5eta", "x\u00b2y", "\u2167", "\U00010400x", "\u4e2d\u6587",
+                                  "\u0418\u0432\u0430\u043d", "a\u00b7b", "\U0001f600", "e\u0301\u0301"])
+def test_a_word_of_any_script_is_harmless(make_user, word):
+    """Letters newer than SQLite's Unicode tables (6.1), numbers that are letters, other scripts,
+    symbols, stacked accents: searched without an error."""
+    _, total = search.search(make_user("partner_officer"), word)
+    assert total == 0
+
+
 def test_reindex_replaces_text(make_dossier, make_user):
     d = make_dossier("first wording")
     search.index_record(d)

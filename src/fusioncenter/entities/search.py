@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +34,10 @@ from .fastinsert import insert, reserve_ids
 from .models import BlockingKey, Entity, SearchDocument, Watch
 from .schema import MentionInput, is_probabilistic, normalize_mention, types
 
-_TOKEN = re.compile(r"[A-Za-z0-9]+")
+# a word of a query or a document: letters of any script and digits, as PostgreSQL's parser and
+# FTS5's unicode61 tokenizer take them. (ASCII only, "Muñoz" was searched as "mu" and "oz", and a
+# name written with its accents was never found.)
+_TOKEN = re.compile(r"[^\W_]+")
 _NOT_DIGIT = re.compile(r"\D")
 HL_START, HL_END = "\x02", "\x03"
 MAX_RESULTS = 200
@@ -126,7 +130,8 @@ def key_forms(value: str) -> list[str]:
 
 
 def _query_parts(q: str) -> tuple[list[str], list[str]]:
-    words = [w.lower() for w in _TOKEN.findall(q)][:12]
+    # composed first: a letter typed as a base letter and a combining accent is one letter
+    words = [w.lower() for w in _TOKEN.findall(unicodedata.normalize("NFC", q))][:12]
     alternatives: list[str] = []
     p = nz.plate(q)
     if p and any(c.isdigit() for c in p[0]) and len(words) > 1:
@@ -467,12 +472,20 @@ def _snippets(q: str, ids: list[int]) -> dict[int, SafeString]:
         return {row[0]: _highlight(row[1] or "") for row in cur.fetchall()}
 
 
+def _plain(word: str) -> str:
+    """A word lower-cased, without accents (`Muñoz` → `munoz`), as FTS5 compares words."""
+    if word.isascii():
+        return word.lower()
+    return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
+
+
 def _cut_snippet(q: str, text: str, size: int = 16) -> str:
     """About `size` words of `text` around the first word that a query word begins, hits marked."""
     words, alts = _query_parts(q)
-    prefixes = tuple(words + alts)
+    # without accents on both sides, as FTS5 matched them
+    prefixes = tuple(_plain(p) for p in words + alts)
     tokens = list(_TOKEN.finditer(text))
-    hits = {i for i, m in enumerate(tokens) if m.group().lower().startswith(prefixes)}
+    hits = {i for i, m in enumerate(tokens) if _plain(m.group()).startswith(prefixes)}
     if not hits:
         return ""
     first = max(0, min(hits) - 4)
