@@ -65,19 +65,6 @@ def test_a_floor_leaves_only_the_profiles_that_cannot_reach_it():
     assert left > 1000
 
 
-def test_a_floor_keeps_the_first_of_the_highest_profiles():
-    records = [matching.prepare_person(r) for r in synthetic.generate(300, seed=4)]
-    model = matching.PersonModel()
-    against = person_scorer.matcher(model)
-    rng = random.Random(3)
-    for a in records[:100]:
-        profiles = rng.sample(records, 4) + [dict(a), dict(a)]
-        weight, top = model.best(a, profiles)
-        found = against(a)(profiles, weight)
-        assert found[0] == weight and found[1] is top is profiles[4]
-        assert against(a)(profiles, weight + 1e-6) is None
-
-
 def test_a_model_with_other_comparisons_takes_a_floor_too():
     model = matching.PersonModel()
     model.comparisons = model.comparisons[:3]
@@ -106,9 +93,12 @@ def test_the_best_of_several_profiles_is_the_first_of_the_highest():
     for a in records[:100]:
         profiles = rng.sample(records, 4) + [a]
         assert against(a)(profiles) == model.best(a, profiles)
-        # equal weights: the first one wins
+        assert against(a)(profiles, model.best(a, profiles)[0]) == model.best(a, profiles)
+        # equal weights: the first one wins, also with the floor at their weight
         twice = [dict(a), dict(a)]
-        assert against(a)(twice)[1] is twice[0]
+        weight, first = against(a)(twice)
+        assert first is twice[0] and against(a)(twice, weight)[1] is twice[0]
+        assert against(a)(twice, weight + 1e-6) is None
 
 
 def test_a_model_with_other_comparisons_is_scored_as_it_defines_them():
