@@ -83,13 +83,43 @@ def test_a_name_is_found_as_written_with_its_accents(make_dossier, make_user, q)
 
 def test_without_accents_a_name_is_found(make_dossier, make_user):
     """A record's names and other values are indexed folded too (`key_forms`), so they are found
-    without their accents on both databases (FTS5 also compares every word of the text without
-    them; PostgreSQL's `simple` configuration keeps them there: docs/entities.md, Search)."""
+    without their accents on both databases."""
     d = make_dossier("person=José Muñoz|1980-02-03; note=Seen near the Müller farm")
     search.index_record(d)
     officer = make_user("partner_officer")
     for q in ("jose munoz", "Jose Munoz", "muller farm"):
         assert [h.document.source_id for h in search.search(officer, q)[0]] == [str(d.pk)], q
+
+
+def test_a_word_of_the_text_is_found_without_its_accents_on_both(make_dossier, make_user):
+    """Not only a record's values: a word of its text too (FTS5 compares words without accents;
+    on PostgreSQL the document's keys hold the word without them, `search.document_keys`)."""
+    d = make_dossier("Seen near the Müller farm at Señora Peña's")
+    search.index_record(d)
+    officer = make_user("partner_officer")
+    for q in ("muller farm", "Müller", "senora pena", "Peña"):
+        assert [h.document.source_id for h in search.search(officer, q)[0]] == [str(d.pk)], q
+    assert search.accentless_words("plain ASCII text") == []
+    assert search.accentless_words("Müller 東京 Ōsaka") == ["muller", "osaka"]
+
+
+def test_migration_gives_older_documents_their_words_without_accents(make_dossier, make_user):
+    """Documents indexed before migration 0013 lacked the words without accents in their keys."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    from fusioncenter.entities.models import SearchDocument
+
+    d = make_dossier("Seen near the Müller farm")
+    search.index_record(d)
+    SearchDocument.objects.filter(source_id=str(d.pk)).update(keys="")  # as indexed before
+    importlib.import_module("fusioncenter.entities.migrations.0013_search_keys_without_accents").backfill(apps, None)
+    keys = SearchDocument.objects.get(source_id=str(d.pk)).keys
+    assert keys == ("muller" if connection.vendor == "postgresql" else "")
+    hits, _ = search.search(make_user("partner_officer"), "muller farm")
+    assert [h.document.source_id for h in hits] == [str(d.pk)]
 
 
 @pytest.mark.parametrize("word", ["\ua7b5eta", "x\u00b2y", "\u2167", "\U00010400x", "\u4e2d\u6587",

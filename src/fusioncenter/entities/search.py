@@ -129,6 +129,28 @@ def key_forms(value: str) -> list[str]:
     return out
 
 
+def document_keys(text: dict[str, Any]) -> str:
+    """A document's `keys` column: the normalized forms of its values (`key_forms`), then the words
+    of its title and body that carry accents, without them (`Müller` → `muller`). Why the second:
+    FTS5 compares words without their accents, PostgreSQL's `simple` configuration with them, and
+    "muller" must find "Müller" on both (`unaccent` would need a superuser's extension and a new
+    index). Migration 0013 adds them to documents indexed before."""
+    keys: list[str] = []
+    for value in text.get("keys") or []:
+        keys.extend(key_forms(str(value)))
+    keys += accentless_words(f"{text.get('title') or ''} {text.get('body') or ''}")
+    return " ".join(dict.fromkeys(keys))
+
+
+def accentless_words(text: str) -> list[str]:
+    """The words of `text` that change when their accents go, without them (none in ASCII text,
+    nearly every document: checked first, in C)."""
+    if text.isascii():
+        return []
+    words = _TOKEN.findall(unicodedata.normalize("NFC", text))
+    return [plain for w in words if not w.isascii() and (plain := _plain(w)) != w.lower()]
+
+
 def _query_parts(q: str) -> tuple[list[str], list[str]]:
     # composed first: a letter typed as a base letter and a combining accent is one letter
     words = [w.lower() for w in _TOKEN.findall(unicodedata.normalize("NFC", q))][:12]
@@ -171,9 +193,6 @@ def index_record(record: Any, actor: Any = "system", *, audit_entry: bool = True
         raise ValueError(f"{label} is not a registered search source.")
     text = src.text_fn(record) or {}
     filters = (src.filters_fn(record) if src.filters_fn else {}) or {}
-    keys: list[str] = []
-    for value in text.get("keys") or []:
-        keys.extend(key_forms(str(value)))
     center = getattr(record, "center", None)
     markings = record_markings(record)
     with transaction.atomic():
@@ -185,7 +204,7 @@ def index_record(record: Any, actor: Any = "system", *, audit_entry: bool = True
             defaults={
                 "title": str(text.get("title") or src.model._meta.verbose_name)[:300],
                 "body": str(text.get("body") or ""),
-                "keys": " ".join(dict.fromkeys(keys)),
+                "keys": document_keys(text),
                 "date": filters.get("date"),
                 "county_fips": str(filters.get("county_fips") or "")[:5],
                 "category": str(filters.get("category") or "")[:64],
@@ -513,12 +532,9 @@ def index_records_bulk(records: list[Any]) -> int:
     for record in records:
         text = src.text_fn(record) or {}
         filters = (src.filters_fn(record) if src.filters_fn else {}) or {}
-        keys: list[str] = []
-        for value in text.get("keys") or []:
-            keys.extend(key_forms(str(value)))
         docs.append({
             "source_type": label, "source_id": str(record.pk), "title": str(text.get("title") or "")[:300],
-            "body": str(text.get("body") or ""), "keys": " ".join(dict.fromkeys(keys)), "date": filters.get("date"),
+            "body": str(text.get("body") or ""), "keys": document_keys(text), "date": filters.get("date"),
             "county_fips": str(filters.get("county_fips") or "")[:5],
             "category": str(filters.get("category") or "")[:64],
             "center_code": codes.get(getattr(record, "center_id", None), ""), **record_markings(record),
