@@ -74,9 +74,9 @@ class Pending:
 
     The entities the import makes are matched from here, not read back from the database: the
     blocks they joined (at most BLOCK_CAP members each, kept as `candidates.lookup` would return
-    them) and the entities as they will be stored, under the ids below zero they were made with.
-    The database is read only up to `horizon` (the newest entity id committed when this began),
-    so nothing here is read twice, and it does not matter when the writer commits.
+    them) and the entities' profiles as they will be stored, under the ids below zero they were
+    made with. The database is read only up to `horizon` (the newest entity id committed when this
+    began), so nothing here is read twice, and it does not matter when the writer commits.
 
     Exact while the import is the index's only writer: whoever else writes takes ids from the
     same sequences, the writer notices the gap (`WriteState.took`) and the import starts a new

@@ -193,13 +193,17 @@ def fold(value: str | None) -> str:
     return _fold(str(value))
 
 
+def without_accents(text: str) -> str:
+    """`text` with its accents taken off and nothing else changed (`Muñoz` → `Munoz`; other scripts
+    kept): the part of `fold` that search also needs on its own, for words of any script."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 @lru_cache(maxsize=262144)
 def _fold(value: str) -> str:
-    text = value
-    if not text.isascii():
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in text if not unicodedata.combining(c))
-    text = text.lower()
+    text = without_accents(value).lower()
     text = re.sub(r"['’`.]", "", text)
     text = re.sub(r"[^a-z0-9]+", " ", text)
     return _SPACES.sub(" ", text).strip()

@@ -493,9 +493,7 @@ def _snippets(q: str, ids: list[int]) -> dict[int, SafeString]:
 
 def _plain(word: str) -> str:
     """A word lower-cased, without accents (`Muñoz` → `munoz`), as FTS5 compares words."""
-    if word.isascii():
-        return word.lower()
-    return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
+    return nz.without_accents(word).lower()
 
 
 def _cut_snippet(q: str, text: str, size: int = 16) -> str:
