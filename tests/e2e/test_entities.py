@@ -62,3 +62,17 @@ def test_analyst_confirms_shared_vehicle(page, live_server, make_user, make_org,
     page.get_by_text("The end date is before the start date.").wait_for()
     assert page.get_by_label("To (date)").get_attribute("aria-invalid") == "true"
     check_a11y(page)
+    # a third report of the plate: the match review queue lists it, naming the report, and leads to the entity
+    r3 = sar.submit_partner(dane, {**base, "summary": "The gray van again, at a Madison well house",
+                                   "county": "Dane", "vehicles": [{"plate": "ABC1234", "plate_state": "WI"}]})
+    services.index_record(r3)
+    page.get_by_role("link", name="Match review").click()
+    page.get_by_role("heading", name="Match review").wait_for()
+    check_a11y(page)
+    page.get_by_role("link", name="Automatic matches").click()
+    row = page.get_by_role("row", name=f"SAR {r3.receipt}")
+    row.wait_for()
+    check_a11y(page)
+    row.get_by_role("link", name="ABC1234 (WI)").click()
+    page.get_by_role("heading", name="Vehicle: ABC1234 (WI)").wait_for()
+    assert "#automatic-" in page.url

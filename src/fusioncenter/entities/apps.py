@@ -11,9 +11,10 @@ class EntitiesConfig(AppConfig):
         from fusioncenter.core import navigation
         from fusioncenter.core.roles import Role
 
-        staff = {Role.ANALYST, Role.SUPERVISOR, Role.PRIVACY_OFFICER}
+        from .review import REVIEW_ROLES
+
         navigation.register("Search", "entities:search", None, order=10)
-        navigation.register("Match review", "entities:review", staff, order=30)
+        navigation.register("Match review", "entities:review", REVIEW_ROLES, order=30)
         navigation.register("Import partner records", "entities:imports", {Role.ANALYST, Role.SUPERVISOR}, order=31)
         from .imports import register
 

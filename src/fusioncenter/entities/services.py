@@ -310,9 +310,11 @@ def _require_analyst(user: Any, *entities: Entity) -> None:
 AUTOMATIC = (Mention.How.EXACT, Mention.How.PROBABLE)  # how a mention is placed by the matcher itself
 
 
-def open_automatic_matches(mentions: QuerySet) -> QuerySet:
+def open_automatic_matches(mentions: QuerySet, *, reopened: bool = False) -> QuerySet:
     """Those of `mentions` that are automatic matches still to review: placed by the matcher on an
-    entity that another record mentions too, with no decision on them yet.
+    entity that another record mentions too, with no decision on them yet. `reopened`: also those
+    whose `auto` row is open again (an undone confirmation or rejection reopens it), which the
+    review queue lists with that row, in the same order.
 
     Derived from the mentions, not stored: an import used to write a decision row for every such
     mention (1.3 a row), which most analysts never open, and those rows cost a PostgreSQL import 6%
@@ -321,7 +323,10 @@ def open_automatic_matches(mentions: QuerySet) -> QuerySet:
     elsewhere = Mention.objects.filter(entity=OuterRef("entity")).exclude(
         source_type=OuterRef("source_type"), source_id=OuterRef("source_id"))
     decided = MatchDecision.objects.filter(mention=OuterRef("pk"), kind=MatchDecision.Kind.AUTO)
-    return mentions.filter(how__in=AUTOMATIC).filter(Exists(elsewhere)).exclude(Exists(decided))
+    undecided = Exists(elsewhere) & ~Exists(decided)
+    if reopened:
+        undecided |= Exists(decided.filter(status=MatchDecision.Status.OPEN))
+    return mentions.filter(how__in=AUTOMATIC).filter(undecided)
 
 
 def as_open_decision(mention: Mention) -> MatchDecision:

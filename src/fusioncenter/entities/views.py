@@ -19,7 +19,7 @@ from fusioncenter.core.requestinfo import source_address
 from fusioncenter.core.roles import CENTER_WORKER_ROLES
 
 from . import access as eaccess
-from . import graph, registry, search, services
+from . import graph, registry, review, search, services
 from .models import Entity, MatchDecision, Mention, Watch
 from .schema import label as type_label
 
@@ -183,14 +183,17 @@ def entity_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def review_page(request: HttpRequest) -> HttpResponse:
-    candidates = list(MatchDecision.objects.filter(status=MatchDecision.Status.OPEN, mention__isnull=False)
-                      .select_related("entity", "mention").order_by("-at")[:500])
-    automatic = services.open_automatic_matches(Mention.objects.all()).select_related("entity").order_by("-id")[:500]
-    candidates = sorted([*candidates, *map(services.as_open_decision, automatic)], key=lambda d: d.at,
-                        reverse=True)[:500]
-    ok = eaccess.visible_pairs(request.user, ((d.mention.source_type, d.mention.source_id) for d in candidates))
-    open_decisions = [d for d in candidates if (d.mention.source_type, d.mention.source_id) in ok][:100]
-    return render(request, "entities/review.html", {"decisions": open_decisions})
+    """The review queue (`review.open_matches`): possible matches or automatic matches, a page at a time."""
+    if request.user.role not in review.REVIEW_ROLES:
+        raise Http404
+    kind = request.GET.get("kind", "suggestion")
+    kind = kind if kind in review.KINDS else "suggestion"
+    cursor = review.parse_cursor(request.GET.get("older", ""))
+    page = review.open_matches(request.user, kind, cursor)
+    review.audit_page(request.user, page, source_address(request))
+    return render(request, "entities/review.html", {
+        "page": page, "kinds": review.KINDS, "kind_name": review.KINDS[kind], "first_page": cursor is None,
+        "may_decide": request.user.role in CENTER_WORKER_ROLES})
 
 
 @login_required
