@@ -34,7 +34,7 @@ def test_possible_matches_page_through_only_what_the_analyst_may_see(make_dossie
             search.index_record(r)
     mentions = list(Mention.objects.filter(source_id__in=[str(r.pk) for r in records]).order_by("id"))
     assert len(mentions) == 450
-    when = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)  # one moment for all: the cursor must break ties
+    when = dt.datetime(2026, 12, 6, 12, 0, tzinfo=dt.UTC)  # one moment for all, as in an import: the order is by id
     MatchDecision.objects.bulk_create(
         MatchDecision(kind=MatchDecision.Kind.SUGGESTION, status=MatchDecision.Status.OPEN, at=when,
                       entity=mentions[i - 1].entity, mention=m, explanation={"match_weight": 1.5})
