@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from django.core.exceptions import PermissionDenied
+
 from fusioncenter.core import access
 from fusioncenter.core.markings import TLP
 from fusioncenter.core.models import AuditEntry
@@ -105,8 +108,11 @@ def test_review_page(make_dossier, make_user, make_org, client, signed_in):
     privacy = signed_in(client, make_user("privacy_officer"))
     html = privacy.get("/entities/review/?kind=auto").content.decode()
     assert "Dossier" in html and "confirm or reject" not in html
-    officer = signed_in(client, make_user("partner_officer", make_org("Town PD (review)")))
+    partner = make_user("partner_officer", make_org("Town PD (review)"))
+    officer = signed_in(client, partner)
     assert officer.get("/entities/review/").status_code == 404
+    with pytest.raises(PermissionDenied):  # the service refuses too, whatever calls it
+        review.open_matches(partner, "auto")
 
 
 def test_a_page_of_matches_no_one_here_may_see_says_so_and_leads_on(make_dossier, make_user, make_org, client,

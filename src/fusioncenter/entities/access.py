@@ -14,7 +14,7 @@ text) ...)` looks the same but SQLite runs it as a scan of the whole record tabl
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 
 from django.db.models import QuerySet
@@ -31,12 +31,12 @@ def _source(label: str):
     return registry.mention_source(label) or registry.search_source(label)
 
 
-def visible_pairs(user: Any, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
-    """The (record type, record id) pairs whose record the user may see."""
+def _visible_by_type(user: Any, pairs: Iterable[tuple[str, str]]) -> Iterator[tuple[str, Any, QuerySet]]:
+    """(record type, its source, the queryset of its records among `pairs` the user may see),
+    `CHUNK` ids at a time: the one place the index asks `core.access` about records."""
     by_type: dict[str, set[str]] = defaultdict(set)
     for label, sid in pairs:
         by_type[label].add(str(sid))
-    out: set[tuple[str, str]] = set()
     for label, ids in by_type.items():
         src = _source(label)
         if src is None:
@@ -50,9 +50,20 @@ def visible_pairs(user: Any, pairs: Iterable[tuple[str, str]]) -> set[tuple[str,
                 continue
         ordered = sorted(clean, key=str)
         for i in range(0, len(ordered), CHUNK):
-            qs = access.visible(user, src.model._default_manager.filter(pk__in=ordered[i:i + CHUNK]))
-            out.update((label, str(pk)) for pk in qs.values_list("pk", flat=True))
-    return out
+            yield label, src, access.visible(user, src.model._default_manager.filter(pk__in=ordered[i:i + CHUNK]))
+
+
+def visible_pairs(user: Any, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The (record type, record id) pairs whose record the user may see."""
+    return {(label, str(pk)) for label, _, qs in _visible_by_type(user, pairs)
+            for pk in qs.values_list("pk", flat=True)}
+
+
+def visible_records(user: Any, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[Any, Any]]:
+    """The records of `pairs` the user may see, as (record, its registered source) by (type, id):
+    for a page that shows them (their title and link) as well as deciding on them."""
+    return {(label, str(record.pk)): (record, src) for label, src, qs in _visible_by_type(user, pairs)
+            for record in qs}
 
 
 def _filter(user: Any, qs: QuerySet, type_field: str = "source_type", id_field: str = "source_id") -> QuerySet:

@@ -19,13 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, Max, OuterRef, QuerySet
 
 from fusioncenter.core import audit
 from fusioncenter.core.roles import CENTER_WORKER_ROLES, Role
 
 from . import access as eaccess
-from . import registry, search, services
+from . import search, services
 from .models import MatchDecision, Mention, SearchDocument
 
 # who sees the queue: those who decide, and the privacy officer, who oversees the decisions
@@ -89,7 +90,7 @@ def _on_records_maybe_visible(user: Any, qs: QuerySet, prefix: str = "") -> Quer
     `search.prefilter` passes (the record's markings, copied), or whose record has no document
     (a type that is not searched, or one not indexed yet), which step 2 alone decides.
 
-    Why: step 2 (`entities.access.visible_pairs`, on the records themselves) sees only the rows
+    Why: step 2 (`entities.access.visible_records`, on the records themselves) sees only the rows
     read. An analyst of the other center, who may see none of another center's import, would
     otherwise page through its 157,526 possible matches 2,000 rows at a time, finding nothing, to
     reach their own."""
@@ -123,45 +124,29 @@ def _batch(user: Any, kind: str, cursor: int | None) -> tuple[list[MatchDecision
     return batch, (low if low > 1 else None)
 
 
-def _titles(decisions: list[MatchDecision]) -> dict[tuple[str, str], tuple[str, str]]:
-    """(title, link) of each decision's record, read a source type at a time."""
-    wanted: dict[str, set[str]] = {}
-    for d in decisions:
-        wanted.setdefault(d.mention.source_type, set()).add(d.mention.source_id)
-    found: dict[tuple[str, str], tuple[str, str]] = {}
-    for label, ids in wanted.items():
-        source = registry.mention_source(label)
-        if source is None:
-            continue
-        for record in source.model._default_manager.filter(pk__in=list(ids)):
-            found[(label, str(record.pk))] = (source.title(record), source.link(record))
-    return found
-
-
 def open_matches(user: Any, kind: str = "suggestion", cursor: int | None = None, size: int = PAGE_SIZE) -> Page:
     """A page of the open matches of `kind` that `user` may see, newest first, below `cursor`
-    (`parse_cursor`). The page's `older` is "" when nothing older is left."""
+    (`parse_cursor`). The page's `older` is "" when nothing older is left. PermissionDenied for
+    anyone but `REVIEW_ROLES`."""
+    if getattr(user, "role", None) not in REVIEW_ROLES:
+        raise PermissionDenied("Only analysts, supervisors and the privacy officer review matches.")
     kind = kind if kind in KINDS else "suggestion"
-    shown: list[MatchDecision] = []
+    shown: list[Item] = []
     older: int | None = None
     for _ in range(MAX_BATCHES):
         batch, below = _batch(user, kind, cursor)
-        ok = eaccess.visible_pairs(user, ((d.mention.source_type, d.mention.source_id) for d in batch))
-        visible = [d for d in batch if (d.mention.source_type, d.mention.source_id) in ok]
+        records = eaccess.visible_records(user, ((d.mention.source_type, d.mention.source_id) for d in batch))
+        visible = [(d, records[key]) for d in batch if (key := (d.mention.source_type, d.mention.source_id)) in records]
         room = size - len(shown)
+        shown.extend(Item(d, src.title(record), src.link(record)) for d, (record, src) in visible[:room])
         if len(visible) >= room:  # full: the next page starts below its last row
-            shown.extend(visible[:room])
-            last = visible[room - 1]
+            last = visible[room - 1][0]
             older = below if last is batch[-1] else _key(kind, last)
             break
-        shown.extend(visible)
         older = cursor = below
         if cursor is None:
             break
-    titles = _titles(shown)
-    items = [Item(d, *titles.get((d.mention.source_type, d.mention.source_id),
-                                 (f"{d.mention.source_type} {d.mention.source_id}", ""))) for d in shown]
-    return Page(kind, items, "" if older is None else str(older))
+    return Page(kind, shown, "" if older is None else str(older))
 
 
 def audit_page(user: Any, page: Page, source_address: str | None = None) -> None:

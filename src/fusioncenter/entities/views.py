@@ -184,15 +184,14 @@ def entity_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def review_page(request: HttpRequest) -> HttpResponse:
     """The review queue (`review.open_matches`): possible matches or automatic matches, a page at a time."""
-    if request.user.role not in review.REVIEW_ROLES:
-        raise Http404
-    kind = request.GET.get("kind", "suggestion")
-    kind = kind if kind in review.KINDS else "suggestion"
     cursor = review.parse_cursor(request.GET.get("older", ""))
-    page = review.open_matches(request.user, kind, cursor)
+    try:
+        page = review.open_matches(request.user, request.GET.get("kind", ""), cursor)
+    except PermissionDenied as exc:
+        raise Http404 from exc
     review.audit_page(request.user, page, source_address(request))
     return render(request, "entities/review.html", {
-        "page": page, "kinds": review.KINDS, "kind_name": review.KINDS[kind], "first_page": cursor is None,
+        "page": page, "kinds": review.KINDS, "kind_name": review.KINDS[page.kind], "first_page": cursor is None,
         "may_decide": request.user.role in CENTER_WORKER_ROLES})
 
 
